@@ -1,0 +1,28 @@
+# Coffer's everyday commands. `make run` starts a development server on
+# SQLite; `make test` runs every test this machine can run and says what it
+# could not.
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
+DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
+
+.PHONY: run build test lint generate check-generated bench
+
+run: ## start Coffer on its embedded defaults (SQLite in ./data, no Redis)
+	$(GO) run ./cmd/coffer server
+
+build: ## build a static binary into bin/coffer
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/coffer ./cmd/coffer
+
+test: ## run the tests (PostgreSQL/Redis ones when COFFER_TEST_DATABASE_URL / COFFER_TEST_REDIS_URL are set)
+	bash scripts/test.sh
+
+lint: ## vet, formatting, and the generated code check
+	bash scripts/lint.sh
+
+generate: ## regenerate code from api/openapi.yaml
+	$(GO) generate ./api
+
+bench: ## run the Go benchmarks (see docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/barrier ./internal/auth ./internal/httpx ./internal/server

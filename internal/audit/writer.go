@@ -1,0 +1,141 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/store"
+)
+
+// maxBatch bounds one group commit; larger bursts take several.
+const maxBatch = 512
+
+// Observer receives every batch written: its outcome ("success" or
+// "failure"), how long the commit took and how many events it held.
+type Observer func(outcome string, d time.Duration, events int)
+
+// Writer records audit events that are not part of a change's own
+// transaction — reads and failed logins — with group commit: callers that
+// arrive while a batch is being committed wait together and are written in
+// the next single transaction. Every caller still gets its event durable
+// before Record returns, but a busy server pays one commit per batch, not
+// per request.
+type Writer struct {
+	store   *store.Store
+	log     *slog.Logger
+	observe Observer
+	queue   chan pending
+	done    chan struct{}
+
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+}
+
+type pending struct {
+	event  *coffer.AuditEvent
+	result chan error
+}
+
+// NewWriter starts the writer's commit loop; Close stops it.
+func NewWriter(st *store.Store, log *slog.Logger, observe Observer) *Writer {
+	if observe == nil {
+		observe = func(string, time.Duration, int) {}
+	}
+	w := &Writer{
+		store:   st,
+		log:     log,
+		observe: observe,
+		queue:   make(chan pending, 4*maxBatch),
+		done:    make(chan struct{}),
+	}
+	go w.loop()
+	return w
+}
+
+// ErrClosed is returned by Record after Close.
+var ErrClosed = errors.New("audit writer closed")
+
+// Record appends e to the chain and returns once it is committed. An error
+// means the event is not stored, and the caller must fail its request.
+func (w *Writer) Record(ctx context.Context, e *coffer.AuditEvent) error {
+	p := pending{event: e, result: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.queue <- p:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return fmt.Errorf("queue audit event: %w", ctx.Err())
+	}
+	// Once queued the event will be written or failed; wait for the answer
+	// even if ctx ends, so the caller never returns a value whose read is
+	// not on record.
+	return <-p.result
+}
+
+// Close writes what is queued and stops the loop.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	close(w.queue)
+	w.mu.Unlock()
+	<-w.done
+}
+
+func (w *Writer) loop() {
+	defer close(w.done)
+	batch := make([]pending, 0, maxBatch)
+	for first := range w.queue {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case p, ok := <-w.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+func (w *Writer) commit(batch []pending) {
+	events := make([]*coffer.AuditEvent, len(batch))
+	for i, p := range batch {
+		events[i] = p.event
+	}
+	start := time.Now()
+	// The batch outlives any one caller's context: it is shared.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err := w.store.Tx(ctx, func(tx *store.Tx) error { return Append(ctx, tx, events...) })
+	cancel()
+	outcome := coffer.OutcomeSuccess
+	if err != nil {
+		outcome = coffer.OutcomeFailure
+	}
+	w.observe(outcome, time.Since(start), len(events))
+	if err != nil {
+		w.log.Error("audit batch failed", slog.Int("events", len(events)), slog.Any("error", err))
+		err = coffer.Errorf(coffer.EUNAVAILABLE, "The audit log cannot be written; the request was refused.")
+	}
+	for _, p := range batch {
+		p.result <- err
+	}
+}

@@ -1,0 +1,57 @@
+package barrier
+
+import (
+	"crypto/cipher"
+	"fmt"
+)
+
+// AD names the row a secret value belongs to. It is authenticated, not
+// encrypted: opening with any other AD fails, which is what stops a
+// ciphertext from being copied to another project, environment, key or
+// version.
+type AD struct {
+	ProjectID     string
+	EnvironmentID string
+	Key           string
+	Version       int
+}
+
+func (a AD) encode() []byte {
+	return newAD("coffer/secret/v1").
+		str(a.ProjectID).str(a.EnvironmentID).str(a.Key).int(a.Version)
+}
+
+// DEK is an unwrapped project data-encryption key. It holds only the cipher,
+// never exposes the key bytes, and is safe for concurrent use.
+type DEK struct {
+	aead cipher.AEAD
+}
+
+func newDEK(key []byte) (*DEK, error) {
+	aead, err := newAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	return &DEK{aead: aead}, nil
+}
+
+// Seal encrypts plaintext for the row named by ad. The result is
+// self-describing: format byte, 12-byte random nonce, ciphertext and tag.
+func (d *DEK) Seal(plaintext []byte, ad AD) ([]byte, error) {
+	out, err := seal(d.aead, plaintext, ad.encode())
+	if err != nil {
+		return nil, fmt.Errorf("seal secret value: %w", err)
+	}
+	return out, nil
+}
+
+// Open decrypts a value sealed by Seal for the same row. Any tampering, a
+// wrong key or a different ad returns an error wrapping ErrDecrypt, with no
+// detail of which.
+func (d *DEK) Open(sealed []byte, ad AD) ([]byte, error) {
+	pt, err := open(d.aead, sealed, ad.encode())
+	if err != nil {
+		return nil, fmt.Errorf("open secret value: %w", err)
+	}
+	return pt, nil
+}

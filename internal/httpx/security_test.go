@@ -1,0 +1,107 @@
+package httpx
+
+import (
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	weakening := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("Expires", "Thu, 01 Jan 2099 00:00:00 GMT")
+		_, _ = w.Write([]byte("{}"))
+	})
+	tests := []struct {
+		name    string
+		path    string
+		https   bool
+		tls     bool
+		hsts    bool
+		noStore bool
+	}{
+		{"APIOverHTTP", "/api/v1/me", false, false, false, true},
+		{"APIOverHTTPSProxy", "/api/v1/me", true, false, true, true},
+		{"APIOverTLS", "/api/v1/me", false, true, true, true},
+		{"WebClientKeepsItsCaching", "/assets/app.js", false, false, false, false},
+		{"APIPrefixOnly", "/apidocs", false, false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest("GET", tt.path, nil)
+			r = r.WithContext(NewContextWithInfo(r.Context(), &Info{HTTPS: tt.https}))
+			if tt.tls {
+				r.TLS = &tls.ConnectionState{}
+			}
+			rec := httptest.NewRecorder()
+			SecurityHeaders(weakening).ServeHTTP(rec, r)
+			h := rec.Header()
+			want := map[string]string{
+				"Content-Security-Policy":      ContentSecurityPolicy,
+				"X-Content-Type-Options":       "nosniff",
+				"Referrer-Policy":              "no-referrer",
+				"Cross-Origin-Opener-Policy":   "same-origin",
+				"Cross-Origin-Resource-Policy": "same-origin",
+				"X-Frame-Options":              "DENY",
+			}
+			for k, v := range want {
+				if h.Get(k) != v {
+					t.Errorf("%s = %q, want %q", k, h.Get(k), v)
+				}
+			}
+			if pp := h.Get("Permissions-Policy"); !strings.Contains(pp, "camera=()") || !strings.Contains(pp, "microphone=()") || !strings.Contains(pp, "geolocation=()") {
+				t.Errorf("Permissions-Policy = %q", pp)
+			}
+			if got := h.Get("Strict-Transport-Security") != ""; got != tt.hsts {
+				t.Errorf("HSTS present %v, want %v", got, tt.hsts)
+			}
+			if tt.hsts && h.Get("Strict-Transport-Security") != "max-age=63072000; includeSubDomains" {
+				t.Errorf("HSTS = %q", h.Get("Strict-Transport-Security"))
+			}
+			if got := h.Get("Cache-Control") == "no-store" && h.Get("Expires") == ""; got != tt.noStore {
+				t.Errorf("Cache-Control %q Expires %q, no-store enforced %v, want %v", h.Get("Cache-Control"), h.Get("Expires"), got, tt.noStore)
+			}
+		})
+	}
+}
+
+func TestCSPIsStrict(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"unsafe-inline", "unsafe-eval", "*"} {
+		if strings.Contains(ContentSecurityPolicy, bad) {
+			t.Errorf("CSP contains %q", bad)
+		}
+	}
+}
+
+func TestNoStoreEnforcedOnWriteHeaderAndFlush(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		h    http.HandlerFunc
+	}{
+		{"WriteHeader", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "max-age=60")
+			w.WriteHeader(http.StatusEarlyHints) // informational: not final
+			w.WriteHeader(200)
+		}},
+		{"Flush", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "max-age=60")
+			http.NewResponseController(w).Flush()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := httptest.NewRecorder()
+			SecurityHeaders(tt.h).ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/x", nil))
+			if rec.Header().Get("Cache-Control") != "no-store" {
+				t.Fatalf("Cache-Control = %q", rec.Header().Get("Cache-Control"))
+			}
+		})
+	}
+}

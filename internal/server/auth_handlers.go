@@ -1,0 +1,91 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/httpx"
+	"github.com/cofferhq/coffer/internal/service"
+)
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
+	var req api.SignupRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	l, err := s.svc.Signup(r.Context(), req.Email, req.Name, req.Password)
+	s.startBrowserSession(w, r, http.StatusCreated, l, err)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req api.LoginRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	l, err := s.svc.Login(r.Context(), req.Email, req.Password)
+	if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
+		s.cfg.Metrics.AuthFailure("password")
+	}
+	s.startBrowserSession(w, r, http.StatusOK, l, err)
+}
+
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	l, err := s.svc.Refresh(r.Context(), cookieValue(r, cookieRefresh))
+	if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
+		s.cfg.Metrics.AuthFailure("refresh")
+		s.clearSessionCookies(w, r)
+	}
+	s.startBrowserSession(w, r, http.StatusOK, l, err)
+}
+
+func (s *Server) startBrowserSession(w http.ResponseWriter, r *http.Request, status int, l *service.Login, err error) {
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	s.setSessionCookies(w, r, l)
+	respond(w, r, status, api.Session{User: wireUser(l.User), CSRFToken: l.CSRFToken, AccessExpiresAt: l.AccessExpiresAt}, nil)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	err := s.svc.Logout(r.Context())
+	if err == nil {
+		s.clearSessionCookies(w, r)
+	}
+	respond(w, r, http.StatusNoContent, nil, err)
+}
+
+// token serves API clients: credentials in the body, bearer tokens back.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	var req api.TokenRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	var (
+		l   *service.Login
+		err error
+	)
+	switch req.GrantType {
+	case "password":
+		l, err = s.svc.Login(r.Context(), req.Email, req.Password)
+	case "refresh_token":
+		l, err = s.svc.Refresh(r.Context(), req.RefreshToken)
+	default:
+		err = coffer.Errorf(coffer.EINVALID, "grant_type must be password or refresh_token.")
+	}
+	if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
+		s.cfg.Metrics.AuthFailure("password")
+	}
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusOK, api.TokenResponse{
+		AccessToken: l.AccessToken, RefreshToken: l.RefreshToken, TokenType: "Bearer",
+		ExpiresIn: int(s.cfg.AccessTTL.Seconds()), User: wireUser(l.User),
+	}, nil)
+}

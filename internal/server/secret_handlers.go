@@ -1,0 +1,263 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/joho/godotenv"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/httpx"
+	"github.com/cofferhq/coffer/internal/service"
+)
+
+// listSecrets is the bulk read: JSON or dotenv, with the environment
+// revision as ETag.
+func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
+	var q service.BundleQuery
+	var err error
+	if q.Since, err = intParam(r, "since"); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "dotenv" {
+		httpx.Error(w, r, coffer.Errorf(coffer.EINVALID, "format must be json or dotenv."))
+		return
+	}
+	if format == "dotenv" && q.Since != nil {
+		httpx.Error(w, r, coffer.Errorf(coffer.EINVALID, "since works with the json format only: dotenv cannot say what was deleted."))
+		return
+	}
+	q.Known = parseETag(r.Header.Get("If-None-Match"))
+	b, err := s.svc.Secrets(r.Context(), r.PathValue("project"), r.PathValue("env"), q)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(b.Revision, 10)))
+	if b.NotModified {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if format == "dotenv" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, dotenv(b.Secrets))
+		return
+	}
+	out := api.SecretBundle{Revision: b.Revision, Secrets: make([]api.Secret, len(b.Secrets))}
+	for i, sec := range b.Secrets {
+		out.Secrets[i] = wireSecret(sec)
+	}
+	respond(w, r, http.StatusOK, out, nil)
+}
+
+// parseETag reads a revision from If-None-Match; anything else (a list, a
+// weak tag, *) is ignored, which costs a full answer, never a wrong 304.
+func parseETag(v string) *int64 {
+	v = strings.TrimSpace(v)
+	if len(v) < 3 || v[0] != '"' || v[len(v)-1] != '"' {
+		return nil
+	}
+	n, err := strconv.ParseInt(v[1:len(v)-1], 10, 64)
+	if err != nil {
+		return nil
+	}
+	return &n
+}
+
+func dotenv(secrets []*coffer.Secret) string {
+	m := make(map[string]string, len(secrets))
+	for _, s := range secrets {
+		m[s.Key] = s.Value
+	}
+	out, _ := godotenv.Marshal(m) // Marshal fails only on a writer error; it writes to a buffer
+	return out + "\n"
+}
+
+// putSecrets is the bulk upsert and import: JSON or a dotenv body, all or
+// nothing.
+func (s *Server) putSecrets(w http.ResponseWriter, r *http.Request) {
+	var opts service.ImportOptions
+	var err error
+	if opts.DryRun, err = boolParam(r, "dry_run"); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if opts.Prune, err = boolParam(r, "prune"); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	inputs, err := readImport(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	res, err := s.svc.Import(r.Context(), r.PathValue("project"), r.PathValue("env"), inputs, opts)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusOK, api.ImportResult{
+		Revision: res.Revision, DryRun: res.DryRun, Created: nonNil(res.Created), Updated: nonNil(res.Updated),
+		Unchanged: nonNil(res.Unchanged), Deleted: nonNil(res.Deleted),
+	}, nil)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func readImport(r *http.Request) ([]coffer.SecretInput, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "text/plain" {
+		var req api.PutSecretsRequest
+		if err := httpx.DecodeJSON(r, &req); err != nil {
+			return nil, err
+		}
+		inputs := make([]coffer.SecretInput, len(req.Secrets))
+		for i, in := range req.Secrets {
+			inputs[i] = coffer.SecretInput{Key: in.Key, Value: in.Value, Comment: in.Comment}
+		}
+		return inputs, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	return parseDotenv(string(body))
+}
+
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return coffer.Errorf(coffer.ETOOLARGE, "The body is over %d bytes.", mbe.Limit)
+	}
+	return coffer.Errorf(coffer.EINVALID, "The body could not be read.")
+}
+
+// parseDotenv reads a .env file in the order it names its keys.
+func parseDotenv(body string) ([]coffer.SecretInput, error) {
+	values, err := godotenv.Unmarshal(body)
+	if err != nil {
+		return nil, coffer.Errorf(coffer.EINVALID, "The dotenv body cannot be parsed: %s.", dotenvReason(err))
+	}
+	var inputs []coffer.SecretInput
+	for _, line := range strings.Split(body, "\n") {
+		key, _, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "export "), "=")
+		key = strings.TrimSpace(key)
+		if v, seen := values[key]; ok && seen {
+			inputs = append(inputs, coffer.SecretInput{Key: key, Value: v})
+			delete(values, key)
+		}
+	}
+	for key, v := range values { // keys the line scan missed (multi-line forms)
+		inputs = append(inputs, coffer.SecretInput{Key: key, Value: v})
+	}
+	return inputs, nil
+}
+
+// dotenvReason keeps the parser's message short and free of values.
+func dotenvReason(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ":"); i > 0 {
+		msg = msg[:i]
+	}
+	return fmt.Sprintf("%.80s", msg)
+}
+
+func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
+	sec, err := s.svc.Secret(r.Context(), r.PathValue("project"), r.PathValue("env"), r.PathValue("key"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusOK, wireSecret(sec), nil)
+}
+
+func (s *Server) putSecret(w http.ResponseWriter, r *http.Request) {
+	var req api.PutSecretRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	in := coffer.SecretInput{Key: r.PathValue("key"), Value: req.Value, Comment: req.Comment}
+	sec, created, err := s.svc.PutSecret(r.Context(), r.PathValue("project"), r.PathValue("env"), in)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	respond(w, r, status, wireSecret(sec), nil)
+}
+
+func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
+	respond(w, r, http.StatusNoContent, nil, s.svc.DeleteSecret(r.Context(), r.PathValue("project"), r.PathValue("env"), r.PathValue("key")))
+}
+
+func (s *Server) listSecretVersions(w http.ResponseWriter, r *http.Request) {
+	limit, err := pageLimit(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	before := 0
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		if before, err = strconv.Atoi(c); err != nil || before < 1 {
+			httpx.Error(w, r, coffer.Errorf(coffer.EINVALID, "The cursor is not valid."))
+			return
+		}
+	}
+	versions, err := s.svc.SecretVersions(r.Context(), r.PathValue("project"), r.PathValue("env"), r.PathValue("key"), before, limit+1)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	out := api.SecretVersionList{}
+	if len(versions) > limit {
+		versions = versions[:limit]
+		out.NextCursor = strconv.Itoa(versions[limit-1].Version)
+	}
+	out.Versions = make([]api.SecretVersion, len(versions))
+	for i, v := range versions {
+		out.Versions[i] = api.SecretVersion{
+			Version: int64(v.Version), Comment: v.Comment, CreatedAt: v.CreatedAt,
+			CreatedBy: wireActor(v.CreatedBy), Deleted: v.Deleted,
+		}
+		if !v.Deleted {
+			val := v.Value
+			out.Versions[i].Value = &val
+		}
+	}
+	respond(w, r, http.StatusOK, out, nil)
+}
+
+func (s *Server) rollbackSecret(w http.ResponseWriter, r *http.Request) {
+	var req api.RollbackSecretRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if req.Version < 1 || req.Version > 1<<31 {
+		httpx.Error(w, r, coffer.Errorf(coffer.EINVALID, "version must be 1 or more."))
+		return
+	}
+	sec, err := s.svc.Rollback(r.Context(), r.PathValue("project"), r.PathValue("env"), r.PathValue("key"), int(req.Version))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	respond(w, r, http.StatusOK, wireSecret(sec), nil)
+}

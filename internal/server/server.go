@@ -1,0 +1,89 @@
+// Package server is Coffer's HTTP API: one route table, one middleware
+// chain, and thin handlers that translate between the wire types generated
+// from api/openapi.yaml and the service.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cofferhq/coffer/internal/health"
+	"github.com/cofferhq/coffer/internal/httpx"
+	"github.com/cofferhq/coffer/internal/metrics"
+	"github.com/cofferhq/coffer/internal/ratelimit"
+	"github.com/cofferhq/coffer/internal/service"
+)
+
+// Config is what the server needs; cmd/coffer fills it from the
+// environment.
+type Config struct {
+	Service *service.Service
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	Health  *health.Health
+	Proxies *httpx.ProxyTrust
+
+	Limiter     ratelimit.Limiter
+	ClientLimit ratelimit.Limit // every client, per IP
+	AuthLimit   ratelimit.Limit // sign-up, sign-in, token and refresh, per IP
+	TokenLimit  ratelimit.Limit // each API credential
+
+	// Origins that may call the API from a browser besides the server's
+	// own: CLIENT_URL and CORS_ALLOWED_ORIGINS.
+	AllowedOrigins []string
+	// MetricsToken protects /metrics; "" leaves /metrics off this listener
+	// (it is then served on METRICS_ADDR).
+	MetricsToken  string
+	ServeMetrics  bool
+	MaxBodyBytes  int64
+	MaxImportSize int64
+	Timeout       time.Duration
+	AccessTTL     time.Duration
+	SessionTTL    time.Duration
+	// Web serves the browser client; nil when it is not built.
+	Web http.Handler
+}
+
+// Server is Coffer's HTTP handler.
+type Server struct {
+	cfg     Config
+	svc     *service.Service
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New assembles the routes and the middleware chain.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Logger}
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+	}
+	mux.Handle("/", s.fallback(mux))
+	s.handler = s.chain(httpx.Routes(mux))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// chain is the one place where the cross-cutting layers are put in order,
+// outermost first.
+func (s *Server) chain(h http.Handler) http.Handler {
+	return httpx.Chain(h,
+		httpx.RequestID,
+		httpx.WithLogger(s.log),
+		s.cfg.Proxies.Middleware,
+		httpx.AccessLog(s.log),
+		s.cfg.Metrics.Middleware,
+		httpx.Recover(s.log, nil),
+		httpx.SecurityHeaders,
+		httpx.MaxURLLength(httpx.DefaultMaxURLLength),
+		httpx.CORS(s.cfg.AllowedOrigins),
+		httpx.Compress,
+		httpx.MaxBytes(s.cfg.MaxBodyBytes),
+		httpx.Timeout(s.cfg.Timeout),
+		s.authenticate,
+	)
+}

@@ -1,0 +1,277 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/barrier"
+	"github.com/cofferhq/coffer/internal/store"
+)
+
+// Bundle is an environment's secrets at a revision.
+type Bundle struct {
+	Revision    int64
+	Secrets     []*coffer.Secret // opened; deleted ones (with Since) carry no value
+	NotModified bool             // the caller already has this revision
+}
+
+// BundleQuery narrows a bulk read.
+type BundleQuery struct {
+	Since *int64 // only changes after this revision, deletions included
+	Known *int64 // the revision the caller holds (If-None-Match)
+}
+
+// Secrets reads an environment's secrets — the hot path of Coffer. The
+// revision is read before the secrets, so the bundle may be newer than its
+// revision but never older: a client that resumes from it may see a change
+// twice, never miss one. One audit event names every key returned, and it
+// is durable before any value leaves.
+func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuery) (*Bundle, error) {
+	sc, err := s.environment(ctx, project, env, coffer.ActSecretRead)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bundle{Revision: sc.env.Revision}
+	if q.Known != nil && *q.Known == b.Revision {
+		b.NotModified = true
+		return b, nil
+	}
+	if q.Since != nil {
+		if *q.Since < 0 {
+			return nil, coffer.Errorf(coffer.EINVALID, "since must be a revision (0 or more).")
+		}
+		b.Secrets, err = s.Store.SecretsSince(ctx, sc.env.ID, *q.Since)
+	} else {
+		b.Secrets, err = s.Store.ListSecrets(ctx, sc.env.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.openAll(sc, b.Secrets); err != nil {
+		return nil, err
+	}
+	e := s.secretEvent(ctx, coffer.AuditSecretsRead, sc, "")
+	e.Keys = make([]string, len(b.Secrets))
+	for i, sec := range b.Secrets {
+		e.Keys[i] = sec.Key
+	}
+	if err := s.record(ctx, e); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (s *Service) openAll(sc *scope, secrets []*coffer.Secret) error {
+	if len(secrets) == 0 {
+		return nil
+	}
+	dek, err := s.dek(sc.project)
+	if err != nil {
+		return err
+	}
+	for _, sec := range secrets {
+		if sec.Deleted {
+			continue
+		}
+		if sec.Value, err = open(dek, sc, sec.Key, sec.Version, sec.Ciphertext); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func open(dek *barrier.DEK, sc *scope, key string, version int, ct []byte) (string, error) {
+	pt, err := dek.Open(ct, ad(sc, key, version))
+	if err != nil {
+		return "", fmt.Errorf("open %s version %d: %w", key, version, err)
+	}
+	return string(pt), nil
+}
+
+func ad(sc *scope, key string, version int) barrier.AD {
+	return barrier.AD{ProjectID: sc.project.ID, EnvironmentID: sc.env.ID, Key: key, Version: version}
+}
+
+func (s *Service) secretEvent(ctx context.Context, action string, sc *scope, key string) *coffer.AuditEvent {
+	e := s.event(ctx, action)
+	e.ProjectID, e.EnvironmentID, e.Target = sc.project.ID, sc.env.ID, key
+	return e
+}
+
+var errSecretNotFound = coffer.Errorf(coffer.ENOTFOUND, "Secret not found.")
+
+// Secret reads one secret.
+func (s *Service) Secret(ctx context.Context, project, env, key string) (*coffer.Secret, error) {
+	sc, err := s.environment(ctx, project, env, coffer.ActSecretRead)
+	if err != nil {
+		return nil, err
+	}
+	if err := coffer.ValidateKey(key); err != nil {
+		return nil, errSecretNotFound
+	}
+	sec, err := s.Store.SecretByKey(ctx, sc.env.ID, key)
+	if err != nil || sec.Deleted {
+		return nil, notFoundAs(err, "Secret not found.")
+	}
+	if err := s.openAll(sc, []*coffer.Secret{sec}); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, s.secretEvent(ctx, coffer.AuditSecretRead, sc, key)); err != nil {
+		return nil, err
+	}
+	return sec, nil
+}
+
+// PutSecret writes a new version of one secret, creating it if needed.
+func (s *Service) PutSecret(ctx context.Context, project, env string, in coffer.SecretInput) (sec *coffer.Secret, created bool, err error) {
+	sc, err := s.environment(ctx, project, env, coffer.ActSecretWrite)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := coffer.ValidateSecretInput(in); err != nil {
+		return nil, false, err
+	}
+	dek, err := s.dek(sc.project)
+	if err != nil {
+		return nil, false, err
+	}
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+		w := s.writer(ctx, tx, sc, dek)
+		if err := w.begin(); err != nil {
+			return nil, err
+		}
+		cur, err := w.current(in.Key)
+		if err != nil {
+			return nil, err
+		}
+		created = cur == nil || cur.Deleted
+		if sec, err = w.put(cur, in); err != nil {
+			return nil, err
+		}
+		return []*coffer.AuditEvent{s.secretEvent(ctx, coffer.AuditSecretWrite, sc, in.Key)}, nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return sec, created, nil
+}
+
+// DeleteSecret soft-deletes a secret: a version that records the deletion.
+func (s *Service) DeleteSecret(ctx context.Context, project, env, key string) error {
+	sc, err := s.environment(ctx, project, env, coffer.ActSecretWrite)
+	if err != nil {
+		return err
+	}
+	if coffer.ValidateKey(key) != nil {
+		return errSecretNotFound
+	}
+	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+		w := s.writer(ctx, tx, sc, nil)
+		if err := w.begin(); err != nil {
+			return nil, err
+		}
+		cur, err := w.current(key)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil || cur.Deleted {
+			return nil, errSecretNotFound
+		}
+		if err := w.remove(cur); err != nil {
+			return nil, err
+		}
+		return []*coffer.AuditEvent{s.secretEvent(ctx, coffer.AuditSecretDelete, sc, key)}, nil
+	})
+}
+
+// SecretVersions lists a secret's history, newest first, with values.
+func (s *Service) SecretVersions(ctx context.Context, project, env, key string, before, limit int) ([]*coffer.SecretVersion, error) {
+	sc, err := s.environment(ctx, project, env, coffer.ActSecretRead)
+	if err != nil {
+		return nil, err
+	}
+	if coffer.ValidateKey(key) != nil {
+		return nil, errSecretNotFound
+	}
+	sec, err := s.Store.SecretByKey(ctx, sc.env.ID, key)
+	if err != nil {
+		return nil, notFoundAs(err, "Secret not found.")
+	}
+	versions, err := s.Store.SecretVersions(ctx, sec.ID, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	dek, err := s.dek(sc.project)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range versions {
+		if v.Deleted {
+			continue
+		}
+		if v.Value, err = open(dek, sc, key, v.Version, v.Ciphertext); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.record(ctx, s.secretEvent(ctx, coffer.AuditSecretVersions, sc, key)); err != nil {
+		return nil, err
+	}
+	return versions, nil
+}
+
+// Rollback makes a new version of a secret that carries an old version's
+// value and comment. Rolling back a deleted secret restores it.
+func (s *Service) Rollback(ctx context.Context, project, env, key string, version int) (*coffer.Secret, error) {
+	sc, err := s.environment(ctx, project, env, coffer.ActSecretWrite)
+	if err != nil {
+		return nil, err
+	}
+	if coffer.ValidateKey(key) != nil {
+		return nil, errSecretNotFound
+	}
+	dek, err := s.dek(sc.project)
+	if err != nil {
+		return nil, err
+	}
+	var sec *coffer.Secret
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+		w := s.writer(ctx, tx, sc, dek)
+		if err := w.begin(); err != nil {
+			return nil, err
+		}
+		cur, err := w.current(key)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil {
+			return nil, errSecretNotFound
+		}
+		old, err := tx.SecretVersion(ctx, cur.ID, version)
+		if err != nil {
+			return nil, notFoundAs(err, fmt.Sprintf("Version %d of %s not found.", version, key))
+		}
+		if old.Deleted {
+			return nil, coffer.Errorf(coffer.EINVALID, "Version %d records a deletion; pick a version with a value.", version)
+		}
+		value, err := open(dek, sc, key, old.Version, old.Ciphertext)
+		if err != nil {
+			return nil, err
+		}
+		if sec, err = w.put(cur, coffer.SecretInput{Key: key, Value: value, Comment: old.Comment}); err != nil {
+			return nil, err
+		}
+		e := s.secretEvent(ctx, coffer.AuditSecretRollback, sc, key)
+		e.Keys = []string{fmt.Sprintf("%s@%d", key, version)}
+		return []*coffer.AuditEvent{e}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sec, nil
+}
+
+// errNoChange rolls back an import that changes nothing, so that the
+// revision does not move.
+var errNoChange = errors.New("no change")

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cofferhq/coffer"
+)
+
+const auditColumns = `seq, id, occurred_at, actor_type, actor_id, action, outcome, project_id,
+	environment_id, target, keys, ip, user_agent, request_id, prev_hash, hash`
+
+func scanAudit(row scanner) (*coffer.AuditEvent, error) {
+	var e coffer.AuditEvent
+	var at int64
+	var keys string
+	err := row.Scan(&e.Seq, &e.ID, &at, &e.ActorType, &e.ActorID, &e.Action, &e.Outcome, &e.ProjectID,
+		&e.EnvironmentID, &e.Target, &keys, &e.IP, &e.UserAgent, &e.RequestID, &e.PrevHash, &e.Hash)
+	if err != nil {
+		return nil, err
+	}
+	e.Time = fromMicros(at)
+	e.PrevHash, e.Hash = nilIfEmpty(e.PrevHash), nilIfEmpty(e.Hash)
+	if err := json.Unmarshal([]byte(keys), &e.Keys); err != nil {
+		return nil, fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
+	}
+	return &e, nil
+}
+
+// LockAuditHead returns the sequence number and hash of the last audit
+// event (0 and nil before the first). Inside a Tx it also locks the head
+// until the transaction ends, so audit writers on every instance take
+// turns: PostgreSQL locks the row (FOR UPDATE); SQLite's immediate
+// transaction holds the write lock already. Take it last in a transaction,
+// after BumpRevision, so that writers always lock rows in the same order
+// and never deadlock.
+func (q queries) LockAuditHead(ctx context.Context) (seq int64, hash []byte, err error) {
+	query := `SELECT seq, hash FROM audit_head WHERE id = 1`
+	if q.dialect == Postgres {
+		query += ` FOR UPDATE`
+	}
+	if err := q.db.QueryRowContext(ctx, query).Scan(&seq, &hash); err != nil {
+		return 0, nil, dbError(err, "lock audit head", "", "")
+	}
+	return seq, nilIfEmpty(hash), nil
+}
+
+// InsertAuditEvents appends events, whose Seq, PrevHash and Hash the caller
+// has set, and moves the audit head to the last one. ECONFLICT if a
+// sequence number is taken. Call it in the Tx that locked the head.
+func (q queries) InsertAuditEvents(ctx context.Context, events []*coffer.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return q.atomic(ctx, func(q queries) error {
+		for _, e := range events {
+			keys, err := json.Marshal(e.Keys)
+			if err != nil {
+				return fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
+			}
+			_, err = q.db.ExecContext(ctx, `
+				INSERT INTO audit_events (`+auditColumns+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+				e.Seq, e.ID, micros(e.Time), e.ActorType, e.ActorID, e.Action, e.Outcome, e.ProjectID,
+				e.EnvironmentID, e.Target, string(keys), e.IP, e.UserAgent, e.RequestID,
+				nonNil(e.PrevHash), nonNil(e.Hash))
+			if err != nil {
+				return dbError(err, "insert audit event", "", "Audit event already exists.")
+			}
+		}
+		last := events[len(events)-1]
+		_, err := q.db.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, last.Seq, nonNil(last.Hash))
+		if err != nil {
+			return dbError(err, "move audit head", "", "")
+		}
+		return nil
+	})
+}
+
+// ListAudit returns the events that match f, newest first. From is
+// inclusive and To exclusive; BeforeSeq is the cursor of the next page;
+// Limit <= 0 means coffer.DefaultPageSize (the caller caps it). A
+// project's events walk the (project_id, seq) index.
+func (q queries) ListAudit(ctx context.Context, f coffer.AuditFilter) ([]*coffer.AuditEvent, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ProjectID != "" {
+		add("project_id = $%d", f.ProjectID)
+	}
+	if f.ActorID != "" {
+		add("actor_id = $%d", f.ActorID)
+	}
+	if f.Action != "" {
+		add("action = $%d", f.Action)
+	}
+	if f.EnvironmentID != "" {
+		add("environment_id = $%d", f.EnvironmentID)
+	}
+	if !f.From.IsZero() {
+		add("occurred_at >= $%d", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		add("occurred_at < $%d", micros(f.To))
+	}
+	if f.BeforeSeq > 0 {
+		add("seq < $%d", f.BeforeSeq)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = coffer.DefaultPageSize
+	}
+	query := `SELECT ` + auditColumns + ` FROM audit_events`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	args = append(args, limit)
+	query += fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d`, len(args))
+	return queryList(ctx, q, "list audit events", scanAudit, query, args...)
+}
+
+// ScanAudit returns up to limit events after afterSeq in chain order, for
+// verification; limit <= 0 means 1000.
+func (q queries) ScanAudit(ctx context.Context, afterSeq int64, limit int) ([]*coffer.AuditEvent, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	return queryList(ctx, q, "scan audit events", scanAudit, `
+		SELECT `+auditColumns+` FROM audit_events
+		WHERE seq > $1
+		ORDER BY seq
+		LIMIT $2`, afterSeq, limit)
+}

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Open connects to the database cfg names and checks that it answers. It
+// does not migrate: call MigrateUp.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	s := &Store{logger: cfg.Logger, slow: cfg.SlowQuery}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if strings.HasPrefix(cfg.URL, "postgres://") || strings.HasPrefix(cfg.URL, "postgresql://") {
+		s.dialect = Postgres
+		s.db, err = openPostgres(cfg)
+	} else {
+		s.dialect = SQLite
+		s.db, err = openSQLite(cfg.SQLitePath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxConns > 0 {
+		s.db.SetMaxOpenConns(cfg.MaxConns)
+	}
+	if cfg.MinConns > 0 {
+		s.db.SetMaxIdleConns(cfg.MinConns)
+	}
+	s.db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	s.db.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
+	// sql.Open connects lazily; connect now so a wrong URL or path fails
+	// at start-up, not on the first request.
+	if err := s.db.PingContext(ctx); err != nil {
+		_ = s.db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+	}
+	s.queries = s.queriesOn(s.db, false)
+	return s, nil
+}
+
+// openPostgres builds the pool through pgx's own parser, so runtime
+// parameters such as search_path in the URL are honoured. pgx redacts the
+// password from its parse errors; ours never quote the URL.
+func openPostgres(cfg Config) (*sql.DB, error) {
+	pgCfg, err := pgx.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse PostgreSQL URL: %w", err)
+	}
+	if cfg.StatementTimeout > 0 {
+		// In milliseconds, at least one: zero would mean no timeout at all.
+		ms := max(cfg.StatementTimeout.Milliseconds(), 1)
+		pgCfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(ms, 10)
+	}
+	return stdlib.OpenDB(*pgCfg), nil
+}
+
+// openSQLite opens the file with the settings Coffer relies on: WAL so
+// readers never wait for the writer, synchronous=FULL so a committed write
+// survives power loss, foreign keys for the cascades, a busy timeout so a
+// writer waits for another instead of failing, and BEGIN IMMEDIATE so a
+// transaction takes the write lock up front (a deferred one that tries to
+// upgrade while another writes fails at once, whatever the timeout).
+func openSQLite(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("open SQLite database: no path given")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create SQLite directory: %w", err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	// A plain path, not a file: URI, so that no character of it needs
+	// escaping; the driver strips the parameters after the first "?".
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	return db, nil
+}

@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+)
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries holds every query method, defined once for both dialects and for
+// use both outside and inside a transaction.
+type queries struct {
+	db      querier
+	dialect string
+	// store is set outside a transaction so that methods writing several
+	// rows can open one (see atomic); nil inside a Tx.
+	store *Store
+}
+
+// queriesOn returns the store's queries running on db: the pool, or a
+// transaction when inTx.
+func (s *Store) queriesOn(db querier, inTx bool) queries {
+	if s.slow > 0 {
+		db = slowLog{db: db, threshold: s.slow, logger: s.logger}
+	}
+	q := queries{db: db, dialect: s.dialect}
+	if !inTx {
+		q.store = s
+	}
+	return q
+}
+
+// slowLog logs statements that take longer than threshold. It logs the
+// statement text only: arguments carry hashes, ciphertexts and personal data.
+type slowLog struct {
+	db        querier
+	threshold time.Duration
+	logger    *slog.Logger
+}
+
+func (l slowLog) observe(ctx context.Context, query string, start time.Time) {
+	if d := time.Since(start); d > l.threshold {
+		l.logger.LogAttrs(ctx, slog.LevelWarn, "slow query",
+			slog.String("statement", query), slog.Duration("duration", d))
+	}
+}
+
+func (l slowLog) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer l.observe(ctx, query, time.Now())
+	return l.db.ExecContext(ctx, query, args...)
+}
+
+func (l slowLog) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	defer l.observe(ctx, query, time.Now())
+	return l.db.QueryContext(ctx, query, args...)
+}
+
+func (l slowLog) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	defer l.observe(ctx, query, time.Now())
+	return l.db.QueryRowContext(ctx, query, args...)
+}
+
+// exec runs a statement and returns how many rows it touched.
+func (q queries) exec(ctx context.Context, query string, args ...any) (int, error) {
+	res, err := q.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// execOne runs a statement that must touch a row; touching none is
+// sql.ErrNoRows, which dbError maps to ENOTFOUND.
+func (q queries) execOne(ctx context.Context, query string, args ...any) error {
+	n, err := q.exec(ctx, query, args...)
+	if err == nil && n == 0 {
+		err = sql.ErrNoRows
+	}
+	return err
+}
+
+// Timestamps are stored as Unix microseconds (UTC): the same integer in both
+// dialects, ordered and compared without date functions.
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// nullMicros maps nil to NULL.
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// timePtr maps NULL to nil.
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+// nullString maps "" to NULL, for optional references.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nonNil maps a nil slice to an empty one, for NOT NULL binary columns
+// where "no bytes" is a legitimate value (the first audit event's PrevHash).
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// nilIfEmpty reads "no bytes" back as nil whatever the driver returns
+// (SQLite gives nil, PostgreSQL an empty slice), so both dialects agree.
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// queryList runs a query and scans every row with scan. Errors are wrapped
+// with op.
+func queryList[T any](ctx context.Context, q queries, op string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, dbError(err, op, "", "")
+	}
+	defer rows.Close()
+	var list []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, dbError(err, op, "", "")
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(err, op, "", "")
+	}
+	return list, nil
+}

@@ -1,0 +1,175 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer/internal/store"
+	"github.com/cofferhq/coffer/internal/storetest"
+)
+
+func TestSQLite(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, storetest.OpenSQLite)
+}
+
+func TestPostgres(t *testing.T) {
+	storetest.SkipIfNoPostgres(t)
+	t.Parallel()
+	storetest.Run(t, storetest.OpenPostgres)
+}
+
+// TestPostgresConcurrentMigrate starts two stores on one empty schema at
+// once, as two instances would: the advisory lock lets one migrate while
+// the other waits, and then finds nothing to do.
+func TestPostgresConcurrentMigrate(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	a := storetest.Open(t, store.Config{URL: url})
+	b := storetest.Open(t, store.Config{URL: url})
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, s := range []*store.Store{a, b} {
+		wg.Go(func() { errs[i] = s.MigrateUp(t.Context()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("store %d: %v", i, err)
+		}
+	}
+	n, err := a.PendingMigrations(t.Context())
+	if err != nil || n != 0 {
+		t.Fatalf("pending = %d, %v; want 0", n, err)
+	}
+}
+
+func TestOpenSQLite(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data", "nested")
+	s := storetest.Open(t, store.Config{SQLitePath: filepath.Join(dir, "coffer.db"), MaxConns: 4, MinConns: 2})
+	if s.Dialect() != store.SQLite {
+		t.Fatalf("dialect = %q", s.Dialect())
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.DB().Stats().MaxOpenConnections; got != 4 {
+		t.Fatalf("max open connections = %d, want 4", got)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o700 {
+		t.Fatalf("data directory mode = %v, want 0700", perm)
+	}
+	var mode string
+	if err := s.DB().QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	var fk int
+	if err := s.DB().QueryRowContext(t.Context(), `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign_keys = %d, %v; want 1", fk, err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	const password = "hunter2-canary"
+	tests := []struct {
+		name string
+		cfg  store.Config
+	}{
+		{"NoSQLitePath", store.Config{}},
+		{"SQLiteDirNotCreatable", store.Config{SQLitePath: "/dev/null/coffer/coffer.db"}},
+		{"BadPostgresURL", store.Config{URL: "postgres://coffer:" + password + "@localhost:notaport/db"}},
+		{"PostgresUnreachable", store.Config{URL: "postgres://coffer:" + password + "@127.0.0.1:1/db?connect_timeout=2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := store.Open(t.Context(), tt.cfg)
+			if err == nil {
+				_ = s.Close()
+				t.Fatal("Open succeeded")
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Fatalf("error reveals the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestPostgresOptions(t *testing.T) {
+	t.Parallel()
+	s := storetest.Open(t, store.Config{
+		URL: storetest.PostgresURL(t), MaxConns: 3, MinConns: 1,
+		ConnMaxLifetime: time.Minute, ConnMaxIdleTime: time.Minute, StatementTimeout: 100 * time.Millisecond,
+	})
+	if s.Dialect() != store.Postgres {
+		t.Fatalf("dialect = %q", s.Dialect())
+	}
+	if got := s.DB().Stats().MaxOpenConnections; got != 3 {
+		t.Fatalf("max open connections = %d, want 3", got)
+	}
+	var timeout string
+	if err := s.DB().QueryRowContext(t.Context(), `SHOW statement_timeout`).Scan(&timeout); err != nil || timeout != "100ms" {
+		t.Fatalf("statement_timeout = %q, %v; want 100ms", timeout, err)
+	}
+}
+
+// TestSlowQueryLog checks that a slow statement is logged at WARN with its
+// text and without its arguments, which can be hashes or ciphertexts.
+func TestSlowQueryLog(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+	s := storetest.Open(t, store.Config{
+		SQLitePath: filepath.Join(t.TempDir(), "coffer.db"), SlowQuery: time.Nanosecond, Logger: logger,
+	})
+	storetest.Migrate(t, s)
+	const canary = "sealed-canary-value"
+	if err := s.SetMeta(context.Background(), "k", []byte(canary)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tx(t.Context(), func(tx *store.Tx) error {
+		_, err := tx.Meta(t.Context(), "k")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListEnvironments(t.Context(), "no-such-project"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, want := range []string{"level=WARN", "slow query", "INSERT INTO meta", "SELECT value FROM meta", "FROM environments"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, canary) {
+		t.Errorf("log reveals an argument:\n%s", out)
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

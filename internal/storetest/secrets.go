@@ -1,0 +1,156 @@
+package storetest
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/store"
+)
+
+var writer = coffer.Actor{Type: coffer.ActorUser, ID: "0190c0de-0000-7000-8000-000000000001"}
+
+// writeSecret changes a key the way the service does: in one transaction,
+// bump the environment's revision, then write the secret row and a new
+// version row. A nil ciphertext deletes the key. It returns the secret as
+// SecretByKey should now read it.
+func writeSecret(t *testing.T, s *store.Store, envID, key string, ciphertext []byte, when time.Time) *coffer.Secret {
+	t.Helper()
+	ctx := t.Context()
+	var sec *coffer.Secret
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		rev, err := tx.BumpRevision(ctx, envID, when)
+		if err != nil {
+			return err
+		}
+		cur, err := tx.SecretByKey(ctx, envID, key)
+		isNew := coffer.ErrorCode(err) == coffer.ENOTFOUND
+		if err != nil && !isNew {
+			return err
+		}
+		if isNew {
+			cur = &coffer.Secret{ID: newID(), EnvironmentID: envID, Key: key}
+		}
+		cur.Version++
+		cur.Revision, cur.Deleted, cur.UpdatedAt, cur.UpdatedBy = rev, ciphertext == nil, when, writer
+		cur.Ciphertext, cur.Comment = ciphertext, "comment of v"+strconv.Itoa(cur.Version)
+		if isNew {
+			err = tx.InsertSecret(ctx, cur)
+		} else {
+			err = tx.UpdateSecret(ctx, cur)
+		}
+		if err != nil {
+			return err
+		}
+		sec = cur
+		return tx.InsertSecretVersion(ctx, &coffer.SecretVersion{
+			SecretID: cur.ID, Version: cur.Version, Revision: rev, Deleted: cur.Deleted,
+			Comment: cur.Comment, CreatedAt: when, CreatedBy: writer, Ciphertext: ciphertext,
+		})
+	})
+	check(t, err)
+	return sec
+}
+
+func mustWriteSecret(t *testing.T, s *store.Store, envID, key, sealed string) *coffer.Secret {
+	t.Helper()
+	return writeSecret(t, s, envID, key, []byte(sealed), t0)
+}
+
+func testSecrets(t *testing.T, s *store.Store) {
+	ctx := t.Context()
+	p := mustProject(t, s, "secrets")
+
+	t.Run("WriteReadDelete", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "lifecycle")
+		writeSecret(t, s, e.ID, "API_KEY", []byte("sealed-1"), at(1*time.Minute))
+		v2 := writeSecret(t, s, e.ID, "API_KEY", []byte("sealed-2"), at(2*time.Minute))
+		got, err := s.SecretByKey(ctx, e.ID, "API_KEY")
+		check(t, err)
+		equal(t, "current", got, v2)
+		equal(t, "version", got.Version, 2)
+
+		v3 := writeSecret(t, s, e.ID, "API_KEY", nil, at(3*time.Minute))
+		got, err = s.SecretByKey(ctx, e.ID, "API_KEY")
+		check(t, err)
+		equal(t, "deleted", got, v3)
+		if !got.Deleted || got.Ciphertext != nil {
+			t.Fatalf("deleted secret = %s, want Deleted and no ciphertext", show(got))
+		}
+	})
+	t.Run("ListSkipsDeletedOrdersByKey", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "list")
+		other := mustEnv(t, s, p.ID, "list-other")
+		b := mustWriteSecret(t, s, e.ID, "B", "sb")
+		a := mustWriteSecret(t, s, e.ID, "A", "sa")
+		mustWriteSecret(t, s, e.ID, "C", "sc")
+		writeSecret(t, s, e.ID, "C", nil, t0)
+		mustWriteSecret(t, s, other.ID, "A", "elsewhere")
+		got, err := s.ListSecrets(ctx, e.ID)
+		check(t, err)
+		equal(t, "secrets", got, []*coffer.Secret{a, b})
+	})
+	t.Run("SinceIncludesDeletions", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "since")
+		mustWriteSecret(t, s, e.ID, "OLD", "o")       // revision 1
+		mustWriteSecret(t, s, e.ID, "X", "x")         // revision 2
+		gone := writeSecret(t, s, e.ID, "X", nil, t0) // revision 3
+		y := mustWriteSecret(t, s, e.ID, "Y", "y")    // revision 4
+		got, err := s.SecretsSince(ctx, e.ID, 1)
+		check(t, err)
+		equal(t, "since 1", got, []*coffer.Secret{gone, y})
+		equal(t, "deletion revision", got[0].Revision, int64(3))
+		got, err = s.SecretsSince(ctx, e.ID, 4)
+		check(t, err)
+		equal(t, "since 4", len(got), 0)
+		all, err := s.SecretsSince(ctx, e.ID, 0)
+		check(t, err)
+		equal(t, "since 0", len(all), 3)
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "conflict")
+		sec := mustWriteSecret(t, s, e.ID, "K", "k")
+		dup := &coffer.Secret{ID: newID(), EnvironmentID: e.ID, Key: "K", Version: 1, Revision: 9, UpdatedAt: t0, UpdatedBy: writer}
+		wantCode(t, s.InsertSecret(ctx, dup), coffer.ECONFLICT)
+		v := &coffer.SecretVersion{SecretID: sec.ID, Version: 1, Revision: 9, CreatedAt: t0, CreatedBy: writer, Ciphertext: []byte("x")}
+		wantCode(t, s.InsertSecretVersion(ctx, v), coffer.ECONFLICT)
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "missing")
+		_, err := s.SecretByKey(ctx, e.ID, "NEVER")
+		wantCode(t, err, coffer.ENOTFOUND)
+		wantCode(t, s.UpdateSecret(ctx, &coffer.Secret{ID: newID(), Version: 2, UpdatedBy: writer}), coffer.ENOTFOUND)
+		_, err = s.SecretVersion(ctx, newID(), 1)
+		wantCode(t, err, coffer.ENOTFOUND)
+	})
+	t.Run("VersionsNewestFirstWithCursor", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "history")
+		var sec *coffer.Secret
+		for i := range 5 {
+			sec = writeSecret(t, s, e.ID, "H", []byte{'v', byte('1' + i)}, at(time.Duration(i)*time.Minute))
+		}
+		versionsOf := func(before, limit int) []int {
+			list, err := s.SecretVersions(ctx, sec.ID, before, limit)
+			check(t, err)
+			var out []int
+			for _, v := range list {
+				out = append(out, v.Version)
+			}
+			return out
+		}
+		equal(t, "first page", versionsOf(0, 2), []int{5, 4})
+		equal(t, "second page", versionsOf(4, 2), []int{3, 2})
+		equal(t, "last page", versionsOf(2, 2), []int{1})
+		equal(t, "default limit", versionsOf(0, 0), []int{5, 4, 3, 2, 1})
+
+		v, err := s.SecretVersion(ctx, sec.ID, 3)
+		check(t, err)
+		equal(t, "version 3", v, &coffer.SecretVersion{
+			SecretID: sec.ID, Version: 3, Revision: 3, Comment: "comment of v3",
+			CreatedAt: at(2 * time.Minute), CreatedBy: writer, Ciphertext: []byte("v3"),
+		})
+		_, err = s.SecretVersion(ctx, sec.ID, 99)
+		wantCode(t, err, coffer.ENOTFOUND)
+	})
+}

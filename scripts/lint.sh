@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Static checks: formatting, go vet, and that generated code matches its source.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+echo "lint: ok"
