@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/auth"
@@ -40,9 +42,12 @@ type Main struct {
 
 	audit    *audit.Writer
 	limiter  *ratelimit.Memory
+	live     *live // events.go
 	http     *http.Server
 	metricsS *http.Server
 	listener net.Listener
+	obs      observability // telemetry.go
+	tlsS     tlsState      // tls.go
 }
 
 // NewMain returns a Main for cfg that logs to logger.
@@ -70,7 +75,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("JWT_SECRET: %w", err)
 	}
-	if m.Store, err = openStore(ctx, cfg, m.Logger); err != nil {
+	if err := m.startTelemetry(ctx); err != nil {
+		return err
+	}
+	if m.Store, err = openStore(ctx, cfg, m.Logger, m.obs.tracing.Tracer()); err != nil {
 		return err
 	}
 	if err := m.Store.MigrateUp(ctx); err != nil {
@@ -86,29 +94,34 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.audit = audit.NewWriter(m.Store, m.Logger, m.Metrics.AuditWrite)
 	m.limiter = ratelimit.NewMemory()
+	if err := m.startLive(m.limiter); err != nil {
+		return err
+	}
 	window := cfg.RateLimitWindow
 	m.Service = service.New(service.Config{
 		Store: m.Store, Keyring: keyring, Signer: signer, Hasher: auth.Hasher{Cost: cfg.BcryptCost},
 		CSRFKey: csrfKey(cfg.JWTSecret), AuditLog: m.audit, Logger: m.Logger, SignupMode: cfg.SignupMode,
 		AccessTTL: cfg.AccessTokenTTL, SessionTTL: cfg.SessionTTL,
-		Limiter: m.limiter, AccountLimit: ratelimit.Limit{Rate: 10, Period: time.Minute, Burst: 10},
+		Events: m.live.publisher(), Limiter: m.live.limiter, AccountLimit: ratelimit.Limit{Rate: 10, Period: time.Minute, Burst: 10},
 	})
 	// Low disk space is reported and alerted on, but does not take the
 	// instance out of the load balancer: on PostgreSQL it holds no data.
 	disk := health.DiskCheck(cfg.DataDir, uint64(cfg.DiskMinFreeMB)<<20)
 	disk.Critical = false
-	m.Health = health.New(m.Logger,
-		health.Check{Name: "db", Critical: true, Run: m.Store.Ping},
-		health.Check{Name: "migrations", Critical: true, Run: m.migrationsApplied},
+	m.Health = health.New(m.Logger, append([]health.Check{
+		{Name: "db", Critical: true, Run: m.Store.Ping},
+		{Name: "migrations", Critical: true, Run: m.migrationsApplied},
 		disk,
-	)
+	}, m.live.healthChecks()...)...)
 	m.Server = server.New(server.Config{
 		Service: m.Service, Logger: m.Logger, Metrics: m.Metrics, Health: m.Health,
 		Proxies:        httpx.NewProxyTrust(cfg.TrustedProxies),
-		Limiter:        m.limiter,
+		Telemetry:      m.serverTelemetry(),
+		Limiter:        m.live.limiter,
+		Events:         m.live.broker,
 		ClientLimit:    ratelimit.Limit{Rate: cfg.RateLimitMaxRequests, Period: window, Burst: cfg.RateLimitMaxRequests},
-		AuthLimit:      ratelimit.Limit{Rate: 30, Period: time.Minute, Burst: 30},
-		TokenLimit:     ratelimit.Limit{Rate: 6000, Period: time.Minute, Burst: 600},
+		AuthLimit:      ratelimit.PerMinute(cfg.RateLimitAuthPerMin),
+		TokenLimit:     ratelimit.Limit{Rate: cfg.RateLimitTokenPerMin, Period: time.Minute, Burst: max(1, cfg.RateLimitTokenPerMin/10)},
 		AllowedOrigins: allowedOrigins(cfg),
 		MetricsToken:   cfg.MetricsToken, ServeMetrics: cfg.MetricsAddr == "",
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxImportSize: cfg.MaxImportBytes,
@@ -133,23 +146,28 @@ func (m *Main) listen(srv http.Handler) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
-	go m.serve(m.http, ln, cfg.TLSCertFile, cfg.TLSKeyFile)
+	if cfg.TLS() {
+		if err := m.startTLS(m.http, ln); err != nil {
+			return err
+		}
+	}
+	go m.serve(m.http, ln)
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
 		}
 		m.metricsS = &http.Server{Handler: m.Metrics.Handler(cfg.MetricsToken), ReadHeaderTimeout: 10 * time.Second}
-		go m.serve(m.metricsS, mln, "", "")
+		go m.serve(m.metricsS, mln)
 	}
 	m.Logger.Info("coffer is serving", "addr", ln.Addr().String(), "env", cfg.AppEnv, "store", m.Store.Dialect(), "version", version)
 	return nil
 }
 
-func (m *Main) serve(s *http.Server, ln net.Listener, cert, key string) {
+func (m *Main) serve(s *http.Server, ln net.Listener) {
 	var err error
-	if cert != "" {
-		err = s.ServeTLS(ln, cert, key)
+	if s.TLSConfig != nil { // set by startTLS: certificates come from it
+		err = s.ServeTLS(ln, "", "")
 	} else {
 		err = s.Serve(ln)
 	}
@@ -178,13 +196,15 @@ func (m *Main) Close(ctx context.Context, drain time.Duration) error {
 	case <-time.After(drain):
 	case <-ctx.Done():
 	}
-	var errs []error
+	errs := []error{m.closeFeeds(ctx)}
 	for _, s := range []*http.Server{m.http, m.metricsS} {
 		if s != nil {
 			errs = append(errs, s.Shutdown(ctx))
 		}
 	}
+	errs = append(errs, m.stopTLS(ctx))
 	m.closeStores()
+	errs = append(errs, m.stopTelemetry(ctx))
 	return errors.Join(errs...)
 }
 
@@ -192,6 +212,7 @@ func (m *Main) closeStores() {
 	if m.audit != nil {
 		m.audit.Close()
 	}
+	m.live.close() // before the limiter it falls back to
 	if m.limiter != nil {
 		m.limiter.Close()
 	}
@@ -213,12 +234,12 @@ func (m *Main) migrationsApplied(ctx context.Context) error {
 	return nil
 }
 
-func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*store.Store, error) {
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, tracer trace.Tracer) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Config{
 		URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath,
 		MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		ConnMaxLifetime: cfg.DBConnMaxLifetime, ConnMaxIdleTime: cfg.DBConnMaxIdleTime,
-		StatementTimeout: cfg.DBStatementTimeout, SlowQuery: cfg.DBSlowQueryThreshold, Logger: logger,
+		StatementTimeout: cfg.DBStatementTimeout, SlowQuery: cfg.DBSlowQueryThreshold, Logger: logger, Tracer: tracer,
 	})
 	if err != nil {
 		which := "DATA_DIR"

@@ -68,6 +68,8 @@ type Config struct {
 
 	RateLimitWindow      time.Duration
 	RateLimitMaxRequests int
+	RateLimitAuthPerMin  int            // sign-up, sign-in, token and refresh requests per client IP
+	RateLimitTokenPerMin int            // API requests per credential (a user or a token)
 	TrustedProxies       []netip.Prefix // peers whose X-Forwarded-For is believed
 
 	MetricsToken string // bearer token required on /metrics when set

@@ -57,6 +57,8 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 
 	c.RateLimitWindow = time.Duration(l.int("RATE_LIMIT_WINDOW_MS", 60000, 1000, 86_400_000)) * time.Millisecond
 	c.RateLimitMaxRequests = l.int("RATE_LIMIT_MAX_REQUESTS", 600, 1, 1_000_000)
+	c.RateLimitAuthPerMin = l.int("RATE_LIMIT_AUTH_PER_MINUTE", 30, 1, 1_000_000)
+	c.RateLimitTokenPerMin = l.int("RATE_LIMIT_TOKEN_PER_MINUTE", 6000, 1, 10_000_000)
 	c.TrustedProxies = l.prefixes("TRUSTED_PROXIES")
 
 	c.MetricsToken = l.str("METRICS_TOKEN", "")

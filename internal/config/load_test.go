@@ -22,7 +22,7 @@ func TestLoad_DevelopmentDefaults(t *testing.T) {
 		DBStatementTimeout: 10 * time.Second, DBSlowQueryThreshold: 200 * time.Millisecond,
 		AccessTokenTTL: 15 * time.Minute, SessionTTL: 30 * 24 * time.Hour,
 		SignupMode: SignupOpen, LogLevel: slog.LevelInfo, LogFormat: "text",
-		RateLimitWindow: time.Minute, RateLimitMaxRequests: 600,
+		RateLimitWindow: time.Minute, RateLimitMaxRequests: 600, RateLimitAuthPerMin: 30, RateLimitTokenPerMin: 6000,
 		ShutdownDrain: 5 * time.Second, ShutdownTimeout: 20 * time.Second,
 		DiskMinFreeMB: 512, MaxBodyBytes: 1 << 20, MaxImportBytes: 8 << 20, BcryptCost: 12,
 	}

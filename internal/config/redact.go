@@ -71,6 +71,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("rate_limit_window", c.RateLimitWindow),
 		slog.Int("rate_limit_max_requests", c.RateLimitMaxRequests),
+		slog.Int("rate_limit_auth_per_minute", c.RateLimitAuthPerMin),
+		slog.Int("rate_limit_token_per_minute", c.RateLimitTokenPerMin),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.String("metrics_token", secret(c.MetricsToken != "")),
 		slog.String("metrics_addr", c.MetricsAddr),

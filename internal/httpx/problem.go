@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cofferhq/coffer"
 )
@@ -95,10 +97,17 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, status int, code, deta
 	writeProblem(w, r, Problem{Status: status, Code: code, Detail: detail})
 }
 
+// RetryAfterError is an error that knows when the caller may try again;
+// Error sends that as Retry-After.
+type RetryAfterError interface {
+	error
+	RetryAfter() time.Duration
+}
+
 // Error writes err as a problem. The status comes from the error's code
 // through the one table; the detail is coffer.ErrorMessage, so an internal
 // error shows a generic message while its text is logged here — once, with
-// the request id — and nowhere else.
+// the request id — and passed to the request's ErrorReporter, if any.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := coffer.ErrorCode(err)
 	if code == "" { // a nil error is a bug at the call site, not a success
@@ -114,13 +123,24 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &fe) {
 		p.Errors = fe.List
 	}
+	var ra RetryAfterError
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(ra.RetryAfter()))))
+	}
 	switch code {
 	case coffer.EINTERNAL:
+		// Inside the handler Info.Route is not set yet (Routes records it
+		// on the way out); the reporter reads it from the context.
+		info := InfoFrom(r.Context())
+		if info.Route == "" {
+			info.Route = r.Pattern
+		}
 		Logger(r.Context()).LogAttrs(r.Context(), slog.LevelError, "internal error",
-			slog.String("method", r.Method), slog.String("route", InfoFrom(r.Context()).Route), slog.Any("error", err))
+			slog.String("method", r.Method), slog.String("route", RouteOf(r)), slog.Any("error", err))
+		reportError(r.Context(), err)
 	case coffer.EUNAVAILABLE:
 		Logger(r.Context()).LogAttrs(r.Context(), slog.LevelWarn, "dependency unavailable",
-			slog.String("method", r.Method), slog.String("route", InfoFrom(r.Context()).Route), slog.Any("error", err))
+			slog.String("method", r.Method), slog.String("route", RouteOf(r)), slog.Any("error", err))
 	}
 	writeProblem(w, r, p)
 }

@@ -33,6 +33,7 @@ type Metrics struct {
 	auditDuration    prometheus.Histogram
 	auditBatchSize   prometheus.Histogram
 	dbQueryDuration  *prometheus.HistogramVec
+	live             liveMetrics
 }
 
 // latencyBuckets spans a cached secret read (sub-millisecond) to a slow
@@ -100,6 +101,7 @@ func New(b Build) *Metrics {
 		m.auditWrites, m.auditDuration, m.auditBatchSize,
 		m.dbQueryDuration,
 	)
+	m.live = newLiveMetrics(reg)
 	return m
 }
 

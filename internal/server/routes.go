@@ -28,6 +28,10 @@ type Route struct {
 	secret bool
 	// maxBody overrides the default body limit
 	maxBody int64
+	// stream routes upgrade to a WebSocket: never compressed (the upgrade
+	// hijacks the connection, and frames are not HTTP bodies); the
+	// per-request Timeout already exempts upgrades
+	stream bool
 }
 
 // Routes lists every route the server serves.
@@ -81,6 +85,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: proj + "/tokens", handler: s.createServiceToken, secret: true},
 		{Method: "DELETE", Path: proj + "/tokens/{token}", handler: s.revokeServiceToken},
 		{Method: "GET", Path: proj + "/audit", handler: s.listAudit},
+		{Method: "GET", Path: "/api/v1/events", handler: s.events, stream: true},
 
 		{Method: "GET", Path: "/api/v1/openapi.json", handler: s.openAPI, public: true, anonymous: true},
 		{Method: "GET", Path: "/health", handler: s.cfg.Health.Liveness().ServeHTTP, public: true, anonymous: true},
@@ -98,7 +103,7 @@ func (s *Server) routes() []Route {
 // wrap applies a route's own options around its handler.
 func (s *Server) wrap(rt Route) http.Handler {
 	var h http.Handler = rt.handler
-	if rt.secret {
+	if rt.secret || rt.stream {
 		h = httpx.NoCompress(h)
 	}
 	if rt.maxBody > 0 {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cofferhq/coffer/internal/events"
 	"github.com/cofferhq/coffer/internal/health"
 	"github.com/cofferhq/coffer/internal/httpx"
 	"github.com/cofferhq/coffer/internal/metrics"
@@ -43,6 +44,14 @@ type Config struct {
 	SessionTTL    time.Duration
 	// Web serves the browser client; nil when it is not built.
 	Web http.Handler
+
+	// Events is the broker live feeds (GET /api/v1/events) subscribe to;
+	// nil turns the feed off (503).
+	Events *events.Broker
+	// FeedLimits bounds live feeds; zero fields take defaults.
+	FeedLimits FeedLimits
+	// Telemetry adds tracing and error reports; the zero value is off.
+	Telemetry Telemetry
 }
 
 // Server is Coffer's HTTP handler.
@@ -51,15 +60,17 @@ type Server struct {
 	svc     *service.Service
 	log     *slog.Logger
 	handler http.Handler
+	feeds   *feedHub
 }
 
 // New assembles the routes and the middleware chain.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Logger}
+	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Logger, feeds: newFeedHub()}
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
+	mux.Handle("GET "+errorCSSPath, errorCSS())
 	mux.Handle("/", s.fallback(mux))
 	s.handler = s.chain(httpx.Routes(mux))
 	return s
@@ -74,10 +85,13 @@ func (s *Server) chain(h http.Handler) http.Handler {
 	return httpx.Chain(h,
 		httpx.RequestID,
 		httpx.WithLogger(s.log),
+		httpx.WithErrorReporter(s.cfg.Telemetry.ReportError),
 		s.cfg.Proxies.Middleware,
+		s.cfg.Telemetry.trace(),
 		httpx.AccessLog(s.log),
 		s.cfg.Metrics.Middleware,
-		httpx.Recover(s.log, nil),
+		errorPages,
+		httpx.Recover(s.log, s.cfg.Telemetry.PanicHook),
 		httpx.SecurityHeaders,
 		httpx.MaxURLLength(httpx.DefaultMaxURLLength),
 		httpx.CORS(s.cfg.AllowedOrigins),

@@ -153,6 +153,9 @@ type RateLimitError struct {
 
 func (e *RateLimitError) Error() string { return "too many attempts" }
 
+// RetryAfter says when the account may try again.
+func (e *RateLimitError) RetryAfter() time.Duration { return e.Result.RetryAfter }
+
 // Unwrap lets coffer.ErrorCode see the rate_limited code.
 func (e *RateLimitError) Unwrap() error {
 	return coffer.Errorf(coffer.ERATELIMITED, "Too many sign-in attempts for this account; wait and try again.")
@@ -290,6 +293,7 @@ func (s *Service) revokeReplayed(ctx context.Context, sess *coffer.Session) erro
 	if err != nil {
 		return err
 	}
+	s.revoked(ctx, coffer.EventSessionRevoked, sess.UserID, sess.ID, "")
 	return errSessionEnded
 }
 
@@ -304,9 +308,9 @@ func sessionErr(err error) error {
 func (s *Service) Logout(ctx context.Context) error {
 	a := coffer.ActorFromContext(ctx)
 	if a.SessionID == "" {
-		return coffer.Errorf(coffer.EINVALID, "Only a session can sign out; revoke a token instead.")
+		return coffer.Errorf(coffer.EFORBIDDEN, "Tokens cannot sign out; revoke the token instead.")
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err := s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		if err := tx.RevokeSession(ctx, a.SessionID, s.now()); err != nil {
 			return nil, err
 		}
@@ -314,6 +318,11 @@ func (s *Service) Logout(ctx context.Context) error {
 		e.Target = a.SessionID
 		return []*coffer.AuditEvent{e}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.revoked(ctx, coffer.EventSessionRevoked, a.UserID, a.SessionID, "")
+	return nil
 }
 
 func truncateRunes(s string, n int) string {

@@ -64,6 +64,8 @@ func (s *Service) CreateEnvironment(ctx context.Context, project, slug, name str
 	if err != nil {
 		return nil, err
 	}
+	sc.env = env
+	s.publish(ctx, s.change(ctx, coffer.EventEnvironmentCreated, sc))
 	return env, nil
 }
 
@@ -115,6 +117,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, project, env string, up
 	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, s.change(ctx, coffer.EventEnvironmentUpdated, sc))
 	return e, nil
 }
 
@@ -124,10 +127,15 @@ func (s *Service) DeleteEnvironment(ctx context.Context, project, env string) er
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		if err := tx.DeleteEnvironment(ctx, sc.env.ID); err != nil {
 			return nil, err
 		}
 		return []*coffer.AuditEvent{s.envEvent(ctx, coffer.AuditEnvDelete, sc.project, sc.env)}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, s.change(ctx, coffer.EventEnvironmentDeleted, sc))
+	return nil
 }

@@ -44,6 +44,7 @@ func (s *Service) Import(ctx context.Context, project, env string, inputs []coff
 		return nil, err
 	}
 	res := &ImportResult{DryRun: opts.DryRun}
+	var changes []coffer.Event
 	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		w := s.writer(ctx, tx, sc, dek)
 		if err := w.begin(); err != nil {
@@ -76,9 +77,15 @@ func (s *Service) Import(ctx context.Context, project, env string, inputs []coff
 					return nil, err
 				}
 			}
-			if _, err := w.put(cur, in); err != nil {
+			typ := coffer.EventSecretUpdated
+			if cur == nil || cur.Deleted {
+				typ = coffer.EventSecretCreated
+			}
+			sec, err := w.put(cur, in)
+			if err != nil {
 				return nil, err
 			}
+			changes = append(changes, s.secretChange(ctx, typ, sc, sec))
 		}
 		if opts.Prune {
 			for key, cur := range byKey {
@@ -86,6 +93,7 @@ func (s *Service) Import(ctx context.Context, project, env string, inputs []coff
 				if err := w.remove(cur); err != nil {
 					return nil, err
 				}
+				changes = append(changes, s.secretChange(ctx, coffer.EventSecretDeleted, sc, cur))
 			}
 			sort.Strings(res.Deleted)
 		}
@@ -98,9 +106,13 @@ func (s *Service) Import(ctx context.Context, project, env string, inputs []coff
 		e.Keys = append(append(append([]string{}, res.Created...), res.Updated...), res.Deleted...)
 		return []*coffer.AuditEvent{e}, nil
 	})
-	if err != nil && !errors.Is(err, errNoChange) {
+	if errors.Is(err, errNoChange) {
+		return res, nil
+	}
+	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, changes...)
 	return res, nil
 }
 

@@ -95,6 +95,9 @@ func (s *Service) UpdateMe(ctx context.Context, upd UserUpdate) (*coffer.User, e
 	if err != nil {
 		return nil, err
 	}
+	if upd.NewPassword != nil {
+		s.revoked(ctx, coffer.EventSessionRevoked, u.ID, "", "")
+	}
 	return u, nil
 }
 
@@ -134,7 +137,7 @@ func (s *Service) DeleteMe(ctx context.Context, password string) error {
 	if err := s.confirmPassword(ctx, u, password); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		owned, err := tx.SoleOwnerProjects(ctx, u.ID)
 		if err != nil {
 			return nil, err
@@ -153,6 +156,11 @@ func (s *Service) DeleteMe(ctx context.Context, password string) error {
 		e.Target = u.ID
 		return []*coffer.AuditEvent{e}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.revoked(ctx, coffer.EventSessionRevoked, u.ID, "", "")
+	return nil
 }
 
 // Sessions lists the caller's live sessions.
@@ -170,7 +178,7 @@ func (s *Service) RevokeSession(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		sess, err := tx.SessionByID(ctx, id)
 		if err != nil || sess.UserID != a.UserID || sess.RevokedAt != nil {
 			return nil, notFoundAs(err, "Session not found.")
@@ -182,6 +190,11 @@ func (s *Service) RevokeSession(ctx context.Context, id string) error {
 		e.Target = id
 		return []*coffer.AuditEvent{e}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.revoked(ctx, coffer.EventSessionRevoked, a.UserID, id, "")
+	return nil
 }
 
 // notFoundAs turns a missing (or foreign, err == nil) object into one
@@ -244,7 +257,7 @@ func (s *Service) RevokePersonalToken(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		t, err := tx.TokenByID(ctx, id)
 		if err != nil || t.Kind != coffer.TokenPersonal || t.UserID != a.UserID || t.RevokedAt != nil {
 			return nil, notFoundAs(err, "Token not found.")
@@ -256,6 +269,11 @@ func (s *Service) RevokePersonalToken(ctx context.Context, id string) error {
 		e.Target = id
 		return []*coffer.AuditEvent{e}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.revoked(ctx, coffer.EventTokenRevoked, a.UserID, "", id)
+	return nil
 }
 
 // PersonalData is everything Coffer keeps about one user.

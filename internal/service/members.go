@@ -54,7 +54,14 @@ func (s *Service) AddMember(ctx context.Context, project, email string, role cof
 	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, s.memberChange(ctx, coffer.EventMemberAdded, sc, u.ID))
 	return m, nil
+}
+
+func (s *Service) memberChange(ctx context.Context, typ string, sc *scope, userID string) coffer.Event {
+	e := s.change(ctx, typ, sc)
+	e.UserID = userID
+	return e
 }
 
 // invite records an invitation that turns into a membership when the
@@ -129,6 +136,7 @@ func (s *Service) UpdateMember(ctx context.Context, project, userID string, role
 	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, s.memberChange(ctx, coffer.EventMemberUpdated, sc, userID))
 	return m, nil
 }
 
@@ -168,7 +176,7 @@ func (s *Service) RemoveMember(ctx context.Context, project, userID string) erro
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		old, err := tx.MemberRole(ctx, sc.project.ID, userID)
 		if err != nil {
 			return nil, notFoundAs(err, "Member not found.")
@@ -188,4 +196,9 @@ func (s *Service) RemoveMember(ctx context.Context, project, userID string) erro
 		}
 		return []*coffer.AuditEvent{s.memberEvent(ctx, coffer.AuditMemberRemove, sc, userID)}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, s.memberChange(ctx, coffer.EventMemberRemoved, sc, userID))
+	return nil
 }

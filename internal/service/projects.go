@@ -180,7 +180,7 @@ func (s *Service) DeleteProject(ctx context.Context, slug string) error {
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		if err := tx.DeleteProject(ctx, sc.project.ID); err != nil {
 			return nil, err
 		}
@@ -188,4 +188,9 @@ func (s *Service) DeleteProject(ctx context.Context, slug string) error {
 		e.ProjectID, e.Target = sc.project.ID, sc.project.Slug
 		return []*coffer.AuditEvent{e}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, s.change(ctx, coffer.EventProjectDeleted, sc))
+	return nil
 }

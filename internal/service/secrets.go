@@ -155,7 +155,18 @@ func (s *Service) PutSecret(ctx context.Context, project, env string, in coffer.
 	if err != nil {
 		return nil, false, err
 	}
+	typ := coffer.EventSecretUpdated
+	if created {
+		typ = coffer.EventSecretCreated
+	}
+	s.publish(ctx, s.secretChange(ctx, typ, sc, sec))
 	return sec, created, nil
+}
+
+func (s *Service) secretChange(ctx context.Context, typ string, sc *scope, sec *coffer.Secret) coffer.Event {
+	e := s.change(ctx, typ, sc)
+	e.Key, e.Version, e.Revision = sec.Key, sec.Version, sec.Revision
+	return e
 }
 
 // DeleteSecret soft-deletes a secret: a version that records the deletion.
@@ -167,7 +178,8 @@ func (s *Service) DeleteSecret(ctx context.Context, project, env, key string) er
 	if coffer.ValidateKey(key) != nil {
 		return errSecretNotFound
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	var deleted *coffer.Secret
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		w := s.writer(ctx, tx, sc, nil)
 		if err := w.begin(); err != nil {
 			return nil, err
@@ -182,8 +194,14 @@ func (s *Service) DeleteSecret(ctx context.Context, project, env, key string) er
 		if err := w.remove(cur); err != nil {
 			return nil, err
 		}
+		deleted = cur
 		return []*coffer.AuditEvent{s.secretEvent(ctx, coffer.AuditSecretDelete, sc, key)}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, s.secretChange(ctx, coffer.EventSecretDeleted, sc, deleted))
+	return nil
 }
 
 // SecretVersions lists a secret's history, newest first, with values.
@@ -269,6 +287,7 @@ func (s *Service) Rollback(ctx context.Context, project, env, key string, versio
 	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, s.secretChange(ctx, coffer.EventSecretUpdated, sc, sec))
 	return sec, nil
 }
 

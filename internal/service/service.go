@@ -43,6 +43,9 @@ type Config struct {
 	AccessTTL  time.Duration
 	SessionTTL time.Duration
 
+	// Events receives every committed change (nil: nobody listens).
+	Events coffer.EventPublisher
+
 	// Limiter throttles password attempts per account (nil: no limit).
 	Limiter      ratelimit.Limiter
 	AccountLimit ratelimit.Limit
@@ -134,4 +137,35 @@ func (s *Service) dek(p *coffer.Project) (*barrier.DEK, error) {
 		return nil, fmt.Errorf("unwrap data key of project %s: %w", p.ID, err)
 	}
 	return d, nil
+}
+
+// change starts a live event about sc's project (and environment).
+func (s *Service) change(ctx context.Context, typ string, sc *scope) coffer.Event {
+	a := coffer.ActorFromContext(ctx)
+	e := coffer.Event{
+		Type: typ, ProjectID: sc.project.ID, Project: sc.project.Slug,
+		ActorType: a.Type, ActorID: a.ID, At: s.now(),
+	}
+	if sc.env != nil {
+		e.EnvironmentID, e.Environment, e.Revision = sc.env.ID, sc.env.Slug, sc.env.Revision
+	}
+	return e
+}
+
+// publish hands committed changes to the live feed. It runs after the
+// transaction: a change that rolled back is never announced.
+func (s *Service) publish(ctx context.Context, events ...coffer.Event) {
+	if s.Events != nil && len(events) > 0 {
+		s.Events.Publish(ctx, events...)
+	}
+}
+
+// revoked announces that a session or token ended, so that live feeds
+// holding it close at once, on every instance.
+func (s *Service) revoked(ctx context.Context, typ, userID, sessionID, tokenID string) {
+	a := coffer.ActorFromContext(ctx)
+	s.publish(ctx, coffer.Event{
+		Type: typ, UserID: userID, SessionID: sessionID, TokenID: tokenID,
+		ActorType: a.Type, ActorID: a.ID, At: s.now(),
+	})
 }

@@ -128,7 +128,7 @@ func (s *Service) RevokeServiceToken(ctx context.Context, project, id string) er
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+	err = s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
 		t, err := tx.TokenByID(ctx, id)
 		if err != nil || t.Kind != coffer.TokenService || t.ProjectID != sc.project.ID || t.RevokedAt != nil {
 			return nil, notFoundAs(err, "Token not found.")
@@ -140,6 +140,11 @@ func (s *Service) RevokeServiceToken(ctx context.Context, project, id string) er
 		e.ProjectID, e.Target = sc.project.ID, id
 		return []*coffer.AuditEvent{e}, nil
 	})
+	if err != nil {
+		return err
+	}
+	s.revoked(ctx, coffer.EventTokenRevoked, "", "", id)
+	return nil
 }
 
 // AuditQuery filters a project's audit log.

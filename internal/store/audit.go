@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/cofferhq/coffer"
@@ -55,19 +56,9 @@ func (q queries) InsertAuditEvents(ctx context.Context, events []*coffer.AuditEv
 		return nil
 	}
 	return q.atomic(ctx, func(q queries) error {
-		for _, e := range events {
-			keys, err := json.Marshal(e.Keys)
-			if err != nil {
-				return fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
-			}
-			_, err = q.db.ExecContext(ctx, `
-				INSERT INTO audit_events (`+auditColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-				e.Seq, e.ID, micros(e.Time), e.ActorType, e.ActorID, e.Action, e.Outcome, e.ProjectID,
-				e.EnvironmentID, e.Target, string(keys), e.IP, e.UserAgent, e.RequestID,
-				nonNil(e.PrevHash), nonNil(e.Hash))
-			if err != nil {
-				return dbError(err, "insert audit event", "", "Audit event already exists.")
+		for start := 0; start < len(events); start += auditInsertBatch {
+			if err := q.insertAuditRows(ctx, events[start:min(start+auditInsertBatch, len(events))]); err != nil {
+				return err
 			}
 		}
 		last := events[len(events)-1]
@@ -77,6 +68,42 @@ func (q queries) InsertAuditEvents(ctx context.Context, events []*coffer.AuditEv
 		}
 		return nil
 	})
+}
+
+// auditInsertBatch rows go in one INSERT: a group commit of reads is one
+// round trip, and 16 parameters a row stays far below both databases'
+// parameter limits.
+const auditInsertBatch = 200
+
+func (q queries) insertAuditRows(ctx context.Context, events []*coffer.AuditEvent) error {
+	const cols = 16
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO audit_events (` + auditColumns + `) VALUES `)
+	args := make([]any, 0, cols*len(events))
+	for i, e := range events {
+		keys, err := json.Marshal(e.Keys)
+		if err != nil {
+			return fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
+		}
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString("$" + strconv.Itoa(i*cols+c+1))
+		}
+		sb.WriteByte(')')
+		args = append(args, e.Seq, e.ID, micros(e.Time), e.ActorType, e.ActorID, e.Action, e.Outcome, e.ProjectID,
+			e.EnvironmentID, e.Target, string(keys), e.IP, e.UserAgent, e.RequestID,
+			nonNil(e.PrevHash), nonNil(e.Hash))
+	}
+	if _, err := q.db.ExecContext(ctx, sb.String(), args...); err != nil {
+		return dbError(err, "insert audit events", "", "Audit event already exists.")
+	}
+	return nil
 }
 
 // ListAudit returns the events that match f, newest first. From is

@@ -19,7 +19,7 @@ import (
 // Open connects to the database cfg names and checks that it answers. It
 // does not migrate: call MigrateUp.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	s := &Store{logger: cfg.Logger, slow: cfg.SlowQuery}
+	s := &Store{logger: cfg.Logger, slow: cfg.SlowQuery, tracer: cfg.Tracer}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

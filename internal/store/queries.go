@@ -3,8 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
+	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -27,8 +33,8 @@ type queries struct {
 // queriesOn returns the store's queries running on db: the pool, or a
 // transaction when inTx.
 func (s *Store) queriesOn(db querier, inTx bool) queries {
-	if s.slow > 0 {
-		db = slowLog{db: db, threshold: s.slow, logger: s.logger}
+	if s.slow > 0 || s.tracer != nil {
+		db = slowLog{db: db, threshold: s.slow, logger: s.logger, tracer: s.tracer, system: dbSystem(s.dialect)}
 	}
 	q := queries{db: db, dialect: s.dialect}
 	if !inTx {
@@ -37,34 +43,77 @@ func (s *Store) queriesOn(db querier, inTx bool) queries {
 	return q
 }
 
-// slowLog logs statements that take longer than threshold. It logs the
-// statement text only: arguments carry hashes, ciphertexts and personal data.
+// slowLog is the one place every statement passes through. It logs
+// statements that take longer than threshold (0: never) and, with a tracer,
+// wraps each in a client span. Both record the statement text only:
+// arguments carry hashes, ciphertexts and personal data.
 type slowLog struct {
 	db        querier
 	threshold time.Duration
 	logger    *slog.Logger
+	tracer    trace.Tracer // nil: no spans
+	system    string       // db.system.name
 }
 
-func (l slowLog) observe(ctx context.Context, query string, start time.Time) {
-	if d := time.Since(start); d > l.threshold {
+// start opens the statement's span, when tracing. The span of a query ends
+// when its rows are returned, not when they have been read.
+func (l slowLog) start(ctx context.Context, query string) (context.Context, trace.Span) {
+	if l.tracer == nil {
+		return ctx, nil
+	}
+	op, _, _ := strings.Cut(strings.TrimSpace(query), " ")
+	return l.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("db.system.name", l.system),
+			attribute.String("db.operation.name", op),
+			attribute.String("db.query.text", query),
+		))
+}
+
+func (l slowLog) observe(ctx context.Context, span trace.Span, query string, start time.Time, err error) {
+	if span != nil {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			span.SetStatus(codes.Error, "statement failed")
+		}
+		span.End()
+	}
+	if d := time.Since(start); l.threshold > 0 && d > l.threshold {
 		l.logger.LogAttrs(ctx, slog.LevelWarn, "slow query",
 			slog.String("statement", query), slog.Duration("duration", d))
 	}
 }
 
 func (l slowLog) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	defer l.observe(ctx, query, time.Now())
-	return l.db.ExecContext(ctx, query, args...)
+	ctx, span := l.start(ctx, query)
+	start := time.Now()
+	res, err := l.db.ExecContext(ctx, query, args...)
+	l.observe(ctx, span, query, start, err)
+	return res, err
 }
 
 func (l slowLog) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	defer l.observe(ctx, query, time.Now())
-	return l.db.QueryContext(ctx, query, args...)
+	ctx, span := l.start(ctx, query)
+	start := time.Now()
+	rows, err := l.db.QueryContext(ctx, query, args...)
+	l.observe(ctx, span, query, start, err)
+	return rows, err
 }
 
 func (l slowLog) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	defer l.observe(ctx, query, time.Now())
-	return l.db.QueryRowContext(ctx, query, args...)
+	ctx, span := l.start(ctx, query)
+	start := time.Now()
+	row := l.db.QueryRowContext(ctx, query, args...)
+	// The row's error surfaces at Scan, after the span has ended.
+	l.observe(ctx, span, query, start, nil)
+	return row
+}
+
+// dbSystem names the dialect as OpenTelemetry's db.system.name does.
+func dbSystem(dialect string) string {
+	if dialect == Postgres {
+		return "postgresql"
+	}
+	return dialect
 }
 
 // exec runs a statement and returns how many rows it touched.

@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cofferhq/coffer"
 )
 
@@ -32,6 +34,9 @@ type Config struct {
 	StatementTimeout time.Duration // PostgreSQL statement_timeout
 	SlowQuery        time.Duration // log statements slower than this (0: never)
 	Logger           *slog.Logger
+	// Tracer, when set, wraps every statement in a span holding its text
+	// (never its arguments); nil creates no spans.
+	Tracer trace.Tracer
 }
 
 // Dialects.
@@ -61,6 +66,7 @@ type Store struct {
 	dialect string
 	logger  *slog.Logger
 	slow    time.Duration // Config.SlowQuery
+	tracer  trace.Tracer  // Config.Tracer
 }
 
 // Tx is a write transaction. Methods return *coffer.Error with ENOTFOUND or

@@ -1,0 +1,114 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/audit"
+	"github.com/cofferhq/coffer/internal/store"
+	"github.com/cofferhq/coffer/internal/storetest"
+)
+
+func eachStore(t *testing.T, fn func(t *testing.T, st *store.Store)) {
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, storetest.OpenSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, storetest.OpenPostgres(t)) })
+}
+
+func event(i int) *coffer.AuditEvent {
+	return &coffer.AuditEvent{
+		ID: fmt.Sprintf("0190b000-0000-7000-8000-%012d", i), Time: time.Now(), ActorType: coffer.ActorUser,
+		ActorID: "u", Action: coffer.AuditSecretsRead, Outcome: coffer.OutcomeSuccess, Keys: []string{"A", "B"},
+	}
+}
+
+// TestGroupCommit: concurrent readers all get their event committed, in
+// fewer transactions than events, and the chain verifies.
+func TestGroupCommit(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		var mu sync.Mutex
+		batches, events := 0, 0
+		w := audit.NewWriter(st, slog.New(slog.DiscardHandler), func(outcome string, _ time.Duration, n int) {
+			mu.Lock()
+			defer mu.Unlock()
+			if outcome != coffer.OutcomeSuccess {
+				t.Errorf("batch outcome %s", outcome)
+			}
+			batches++
+			events += n
+		})
+		const n = 200
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				if err := w.Record(t.Context(), event(i)); err != nil {
+					t.Errorf("record: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		w.Close()
+		if events != n || batches >= n {
+			t.Fatalf("%d events in %d batches", events, batches)
+		}
+		got, err := audit.Verify(t.Context(), st)
+		if err != nil || got != n {
+			t.Fatalf("verify: %d events, %v", got, err)
+		}
+		if err := w.Record(t.Context(), event(n+1)); !errors.Is(err, audit.ErrClosed) {
+			t.Fatalf("record after close: %v", err)
+		}
+	})
+}
+
+// TestVerifyDetectsTampering edits, removes and truncates events behind
+// the chain's back.
+func TestVerifyDetectsTampering(t *testing.T) {
+	tampers := map[string]string{
+		"Edited":    `UPDATE audit_events SET actor_id = 'someone-else' WHERE seq = 3`,
+		"Removed":   `DELETE FROM audit_events WHERE seq = 3`,
+		"Truncated": `DELETE FROM audit_events WHERE seq = 5`,
+		"Reordered": `UPDATE audit_events SET action = 'auth.login' WHERE seq = 1`,
+	}
+	for name, stmt := range tampers {
+		t.Run(name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, st *store.Store) {
+				ctx := t.Context()
+				for i := range 5 {
+					if err := st.Tx(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, event(i)) }); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if n, err := audit.Verify(ctx, st); err != nil || n != 5 {
+					t.Fatalf("intact chain: %d, %v", n, err)
+				}
+				if _, err := st.DB().ExecContext(ctx, stmt); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := audit.Verify(ctx, st); !errors.Is(err, audit.ErrBroken) {
+					t.Fatalf("tampering not detected: %v", err)
+				}
+			})
+		})
+	}
+}
+
+// TestWriterFailsClosed: when the database cannot take the batch, every
+// caller gets an error, so no read goes unrecorded.
+func TestWriterFailsClosed(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	w := audit.NewWriter(st, slog.New(slog.DiscardHandler), nil)
+	defer w.Close()
+	if _, err := st.DB().ExecContext(t.Context(), `DROP TABLE audit_events`); err != nil {
+		t.Fatal(err)
+	}
+	err := w.Record(context.Background(), event(1))
+	if coffer.ErrorCode(err) != coffer.EUNAVAILABLE {
+		t.Fatalf("want unavailable, got %v", err)
+	}
+}

@@ -1,0 +1,170 @@
+// Package events is Coffer's in-process event broker: the service publishes
+// committed changes to it, and every live feed connection holds one
+// Subscription that receives the events of the environments it watches
+// plus the revocations that concern its credential. A shared bus (Redis)
+// feeds the brokers of other instances through the same Publish.
+package events
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/cofferhq/coffer"
+)
+
+// DefaultQueueSize is how many events a subscription holds before its
+// reader is declared too slow. A burst larger than this (an import of
+// hundreds of keys) costs a slow client a resync, never a stalled writer.
+const DefaultQueueSize = 256
+
+// Why a subscription ended without being closed by its owner. The feed
+// tells its client to resync by revision in both cases.
+var (
+	// ErrOverflow: the subscriber did not keep up and its queue filled.
+	ErrOverflow = errors.New("slow consumer: event queue full")
+	// ErrResync: events may have been lost (the shared bus had a gap).
+	ErrResync = errors.New("event stream interrupted")
+)
+
+// Identity is the credential a subscription belongs to, so that the
+// revocation events that end it reach it without a subscription to any
+// environment.
+type Identity struct {
+	UserID    string // users, directly or through a personal token
+	SessionID string // a browser or CLI session
+	TokenID   string // a personal or service token
+}
+
+// Broker delivers events to local subscribers. It implements
+// coffer.EventPublisher; Publish never blocks.
+type Broker struct {
+	queue int
+
+	mu        sync.RWMutex
+	all       map[*Subscription]struct{}
+	byEnv     map[string]map[*Subscription]struct{}
+	byProject map[string]map[*Subscription]int // how many of the sub's envs are in the project
+	byUser    map[string]map[*Subscription]struct{}
+	bySession map[string]map[*Subscription]struct{}
+	byToken   map[string]map[*Subscription]struct{}
+}
+
+var _ coffer.EventPublisher = (*Broker)(nil)
+
+// NewBroker returns a broker whose subscriptions hold queue events each
+// (DefaultQueueSize when queue is 0 or less).
+func NewBroker(queue int) *Broker {
+	if queue <= 0 {
+		queue = DefaultQueueSize
+	}
+	return &Broker{
+		queue:     queue,
+		all:       map[*Subscription]struct{}{},
+		byEnv:     map[string]map[*Subscription]struct{}{},
+		byProject: map[string]map[*Subscription]int{},
+		byUser:    map[string]map[*Subscription]struct{}{},
+		bySession: map[string]map[*Subscription]struct{}{},
+		byToken:   map[string]map[*Subscription]struct{}{},
+	}
+}
+
+// Subscribe returns a subscription for the holder of id. It receives the
+// revocations that concern id at once, and the events of the environments
+// added with Add. The caller must Close it.
+func (b *Broker) Subscribe(id Identity) *Subscription {
+	s := &Subscription{
+		b: b, id: id,
+		ch:   make(chan coffer.Event, b.queue),
+		done: make(chan struct{}),
+		envs: map[string]string{},
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.all[s] = struct{}{}
+	addTo(b.byUser, id.UserID, s)
+	addTo(b.bySession, id.SessionID, s)
+	addTo(b.byToken, id.TokenID, s)
+	return s
+}
+
+// Publish delivers events to every local subscription they concern. A
+// subscription whose queue is full is ended with ErrOverflow instead of
+// waiting for it: one slow reader must not delay a write or its peers.
+func (b *Broker) Publish(_ context.Context, events ...coffer.Event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, e := range events {
+		for s := range b.targets(e) {
+			s.offer(e)
+		}
+	}
+}
+
+// Resync ends every subscription with ErrResync: called when events may
+// have been lost, so that every client catches up from the database.
+func (b *Broker) Resync() {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for s := range b.all {
+		s.end(ErrResync)
+	}
+}
+
+// Len returns the number of open subscriptions.
+func (b *Broker) Len() int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.all)
+}
+
+// targets returns the subscriptions e concerns. Each appears once, even
+// when several indexes name it (a user's session revoked by user and id).
+func (b *Broker) targets(e coffer.Event) map[*Subscription]struct{} {
+	switch e.Type {
+	case coffer.EventSessionRevoked:
+		return union(b.byUser[e.UserID], b.bySession[e.SessionID])
+	case coffer.EventTokenRevoked:
+		return union(b.byToken[e.TokenID], nil)
+	}
+	if e.EnvironmentID != "" {
+		return b.byEnv[e.EnvironmentID]
+	}
+	// Project-wide events (members, project deletion) reach every
+	// subscription holding any environment of the project.
+	set := make(map[*Subscription]struct{}, len(b.byProject[e.ProjectID]))
+	for s := range b.byProject[e.ProjectID] {
+		set[s] = struct{}{}
+	}
+	return set
+}
+
+func union(a, b map[*Subscription]struct{}) map[*Subscription]struct{} {
+	set := make(map[*Subscription]struct{}, len(a)+len(b))
+	for s := range a {
+		set[s] = struct{}{}
+	}
+	for s := range b {
+		set[s] = struct{}{}
+	}
+	return set
+}
+
+func addTo(m map[string]map[*Subscription]struct{}, key string, s *Subscription) {
+	if key == "" {
+		return
+	}
+	if m[key] == nil {
+		m[key] = map[*Subscription]struct{}{}
+	}
+	m[key][s] = struct{}{}
+}
+
+func removeFrom(m map[string]map[*Subscription]struct{}, key string, s *Subscription) {
+	if set := m[key]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(m, key)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cofferhq/coffer"
+)
+
+// received drains what s holds now.
+func received(s *Subscription) []coffer.Event {
+	var got []coffer.Event
+	for {
+		select {
+		case e := <-s.Events():
+			got = append(got, e)
+		default:
+			return got
+		}
+	}
+}
+
+func TestBrokerRouting(t *testing.T) {
+	t.Parallel()
+	alice := Identity{UserID: "u-alice", SessionID: "s-alice"}
+	tests := []struct {
+		name  string
+		id    Identity
+		watch [][2]string // project id, env id
+		event coffer.Event
+		want  bool
+	}{
+		{"SecretOfWatchedEnvironment", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p1", EnvironmentID: "e1"}, true},
+		{"SecretOfOtherEnvironment", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p1", EnvironmentID: "e2"}, false},
+		{"MemberEventOfWatchedProject", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventMemberRemoved, ProjectID: "p1", UserID: "u-bob"}, true},
+		{"MemberEventOfOtherProject", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventMemberRemoved, ProjectID: "p2", UserID: "u-alice"}, false},
+		{"ProjectDeleted", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventProjectDeleted, ProjectID: "p1"}, true},
+		{"OwnSessionRevokedWithoutSubscriptions", alice, nil,
+			coffer.Event{Type: coffer.EventSessionRevoked, UserID: "u-alice", SessionID: "s-alice"}, true},
+		{"AllSessionsOfUserRevoked", alice, nil,
+			coffer.Event{Type: coffer.EventSessionRevoked, UserID: "u-alice"}, true},
+		{"OtherUsersSessionRevoked", alice, nil,
+			coffer.Event{Type: coffer.EventSessionRevoked, UserID: "u-bob", SessionID: "s-bob"}, false},
+		{"OwnTokenRevoked", Identity{TokenID: "t1"}, nil,
+			coffer.Event{Type: coffer.EventTokenRevoked, TokenID: "t1"}, true},
+		{"OtherTokenRevoked", Identity{TokenID: "t1"}, nil,
+			coffer.Event{Type: coffer.EventTokenRevoked, TokenID: "t2"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := NewBroker(4)
+			s := b.Subscribe(tt.id)
+			defer s.Close()
+			for _, w := range tt.watch {
+				s.Add(w[0], w[1])
+			}
+			b.Publish(context.Background(), tt.event)
+			if got := len(received(s)); got != map[bool]int{true: 1, false: 0}[tt.want] {
+				t.Fatalf("received %d events, want delivered=%v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBrokerDeliversOnceToSubscriptionNamedTwice(t *testing.T) {
+	t.Parallel()
+	b := NewBroker(4)
+	s := b.Subscribe(Identity{UserID: "u", SessionID: "s"})
+	defer s.Close()
+	s.Add("p", "e1")
+	s.Add("p", "e2")
+	s.Add("p", "e1") // again: harmless
+	b.Publish(context.Background(),
+		coffer.Event{Type: coffer.EventSessionRevoked, UserID: "u", SessionID: "s"},
+		coffer.Event{Type: coffer.EventMemberUpdated, ProjectID: "p", UserID: "u"})
+	if got := len(received(s)); got != 2 {
+		t.Fatalf("received %d events, want 2 (one each)", got)
+	}
+}
+
+func TestBrokerRemoveAndClose(t *testing.T) {
+	t.Parallel()
+	b := NewBroker(4)
+	s := b.Subscribe(Identity{UserID: "u"})
+	s.Add("p", "e1")
+	s.Add("p", "e2")
+	s.Remove("e1")
+	b.Publish(context.Background(), coffer.Event{Type: coffer.EventSecretCreated, ProjectID: "p", EnvironmentID: "e1"})
+	if got := len(received(s)); got != 0 {
+		t.Fatalf("removed environment: received %d events", got)
+	}
+	s.Remove("e2")
+	b.Publish(context.Background(), coffer.Event{Type: coffer.EventMemberAdded, ProjectID: "p"})
+	if got := len(received(s)); got != 0 {
+		t.Fatalf("no environment of the project left: received %d events", got)
+	}
+	s.Close()
+	s.Close() // idempotent
+	if b.Len() != 0 || len(b.byEnv) != 0 || len(b.byProject) != 0 || len(b.byUser) != 0 {
+		t.Fatalf("closed subscription left index entries: %d subs, %v, %v, %v", b.Len(), b.byEnv, b.byProject, b.byUser)
+	}
+}
+
+func TestBrokerSlowConsumerOverflowsWithoutBlocking(t *testing.T) {
+	t.Parallel()
+	b := NewBroker(2)
+	slow := b.Subscribe(Identity{UserID: "slow"})
+	defer slow.Close()
+	fast := b.Subscribe(Identity{UserID: "fast"})
+	defer fast.Close()
+	slow.Add("p", "e")
+	fast.Add("p", "e")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 1000 {
+			b.Publish(context.Background(), coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e", Revision: int64(i)})
+			if i%2 == 1 {
+				received(fast) // keeps up
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Publish blocked on a full queue")
+	}
+	select {
+	case <-slow.Done():
+	default:
+		t.Fatal("the slow subscription did not end")
+	}
+	if !errors.Is(slow.Err(), ErrOverflow) {
+		t.Fatalf("slow.Err() = %v, want ErrOverflow", slow.Err())
+	}
+	if fast.Err() != nil {
+		t.Fatalf("fast subscriber ended too: %v", fast.Err())
+	}
+}
+
+func TestBrokerResyncEndsEverySubscription(t *testing.T) {
+	t.Parallel()
+	b := NewBroker(2)
+	subs := []*Subscription{b.Subscribe(Identity{UserID: "a"}), b.Subscribe(Identity{TokenID: "t"})}
+	b.Resync()
+	for i, s := range subs {
+		if !errors.Is(s.Err(), ErrResync) {
+			t.Errorf("subscription %d: Err() = %v, want ErrResync", i, s.Err())
+		}
+		s.Close()
+	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	br := NewBroker(DefaultQueueSize)
+	for i := range 1000 {
+		s := br.Subscribe(Identity{UserID: "u"})
+		s.Add("p", "e"+string(rune('a'+i%26)))
+		go func() {
+			for range s.Events() {
+			}
+		}()
+	}
+	e := coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "ea"}
+	b.ResetTimer()
+	for range b.N {
+		br.Publish(context.Background(), e)
+	}
+}

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/httpx"
+)
+
+// FeedLimits bounds the live feed; a zero field takes its default.
+type FeedLimits struct {
+	// MaxConnsPerActor caps the open feeds of one user (all its sessions
+	// and personal tokens) or one service token on this instance
+	// (default 20).
+	MaxConnsPerActor int
+	// MaxSubscriptions caps the environments one connection watches
+	// (default 100).
+	MaxSubscriptions int
+	// MaxMessageBytes caps a client frame (default 4 KiB); a larger one
+	// closes the connection with 1009.
+	MaxMessageBytes int64
+	// PingInterval is the heartbeat period (default 20 s); a pong missing
+	// for as long closes the connection.
+	PingInterval time.Duration
+	// RecheckInterval is how often a connection re-checks its credential
+	// and subscriptions without being told to (default 1 min): a session
+	// that merely expires announces nothing.
+	RecheckInterval time.Duration
+	// WriteTimeout bounds each frame sent (default 10 s).
+	WriteTimeout time.Duration
+}
+
+func (l FeedLimits) withDefaults() FeedLimits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxConnsPerActor, 20)
+	def(&l.MaxSubscriptions, 100)
+	if l.MaxMessageBytes <= 0 {
+		l.MaxMessageBytes = 4 << 10
+	}
+	defDur(&l.PingInterval, 20*time.Second)
+	defDur(&l.RecheckInterval, time.Minute)
+	defDur(&l.WriteTimeout, 10*time.Second)
+	return l
+}
+
+// Close statuses the feed ends connections with, and why.
+var (
+	closeShutdown = closeReason{websocket.StatusGoingAway, "server shutting down; reconnect and resume by revision"}
+	closeTooMany  = closeReason{websocket.StatusPolicyViolation, "too many live connections for this user or token"}
+	closeRevoked  = closeReason{websocket.StatusPolicyViolation, "credential revoked or expired; sign in again"}
+	closeSlow     = closeReason{websocket.StatusTryAgainLater, "resync: too slow to keep up; reconnect and resume by revision"}
+	closeResync   = closeReason{websocket.StatusTryAgainLater, "resync: events may have been lost; reconnect and resume by revision"}
+	closeBadFrame = closeReason{websocket.StatusUnsupportedData, "frames must be JSON text"}
+)
+
+// closeReason is the cause a connection's context is cancelled with; the
+// connection closes with its status and text.
+type closeReason struct {
+	code   websocket.StatusCode
+	reason string
+}
+
+func (c closeReason) Error() string { return c.reason }
+
+// feedHub tracks the open feed connections of this server, for the
+// per-actor cap and for closing them all on shutdown.
+type feedHub struct {
+	mu       sync.Mutex
+	conns    map[*feedConn]struct{}
+	perActor map[string]int
+	closing  bool
+	wg       sync.WaitGroup
+}
+
+func newFeedHub() *feedHub {
+	return &feedHub{conns: map[*feedConn]struct{}{}, perActor: map[string]int{}}
+}
+
+// join registers c unless the server is shutting down or c's actor is at
+// its cap; the error is the reason to close c with.
+func (h *feedHub) join(c *feedConn, max int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return closeShutdown
+	}
+	if h.perActor[c.actorKey] >= max {
+		return closeTooMany
+	}
+	h.perActor[c.actorKey]++
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	return nil
+}
+
+func (h *feedHub) leave(c *feedConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.conns[c]; !ok {
+		return
+	}
+	delete(h.conns, c)
+	if h.perActor[c.actorKey]--; h.perActor[c.actorKey] <= 0 {
+		delete(h.perActor, c.actorKey)
+	}
+	h.wg.Done()
+}
+
+// CloseFeeds closes every live feed connection with 1001 (going away) and
+// refuses new ones, then waits until they are closed or ctx ends. Call it
+// on shutdown before http.Server.Shutdown, which does not track hijacked
+// connections.
+func (s *Server) CloseFeeds(ctx context.Context) error {
+	h := s.feeds
+	h.mu.Lock()
+	h.closing = true
+	for c := range h.conns {
+		c.stop(closeShutdown)
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// FeedConnections returns the number of open feed connections.
+func (s *Server) FeedConnections() int {
+	s.feeds.mu.Lock()
+	defer s.feeds.mu.Unlock()
+	return len(s.feeds.conns)
+}
+
+// events serves GET /api/v1/events: it upgrades to a WebSocket and runs
+// the live feed. The route requires an actor, so anonymous callers get 401
+// before any upgrade. Browsers authenticate with the session cookie and
+// must come from our own origin or an allowed one: a WebSocket handshake
+// is a GET that carries cookies, so without this check any site could
+// read a signed-in user's feed. Other clients send a bearer token in the
+// Authorization header; a token in the URL is never looked at.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Events == nil {
+		httpx.WriteProblem(w, r, http.StatusServiceUnavailable, coffer.EUNAVAILABLE, "Live events are not enabled on this server.")
+		return
+	}
+	if !s.sameOrigin(r) {
+		s.cfg.Metrics.AuthFailure("cross_origin")
+		httpx.WriteProblem(w, r, http.StatusForbidden, coffer.EFORBIDDEN, "Cross-site requests are refused.")
+		return
+	}
+	// The http.Server's read and write timeouts were set on the
+	// connection for this request; a feed lives on heartbeats instead.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// Checked again by the library, host by host, after our stricter
+		// scheme-and-host check above.
+		OriginPatterns: s.cfg.AllowedOrigins,
+	})
+	if err != nil {
+		return // Accept has answered
+	}
+	limits := s.cfg.FeedLimits.withDefaults()
+	ws.SetReadLimit(limits.MaxMessageBytes)
+	c := newFeedConn(s, ws, r, limits)
+	if err := s.feeds.join(c, limits.MaxConnsPerActor); err != nil {
+		var cr closeReason
+		errors.As(err, &cr)
+		_ = ws.Close(cr.code, cr.reason)
+		return
+	}
+	defer s.feeds.leave(c)
+	s.cfg.Metrics.WSConnected()
+	defer s.cfg.Metrics.WSDisconnected()
+	c.run()
+}

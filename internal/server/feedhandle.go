@@ -1,0 +1,200 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/service"
+)
+
+var (
+	errUnknownMessage = coffer.Errorf(coffer.EINVALID, `Unknown message; send {"type":"subscribe"|"unsubscribe","project":…,"environment":…}.`)
+	errMissingFields  = coffer.Errorf(coffer.EINVALID, "Name the project and the environment.")
+	errBadSince       = coffer.Errorf(coffer.EINVALID, "since must be a revision (0 or more).")
+	errNotSubscribed  = coffer.Errorf(coffer.ENOTFOUND, "Not subscribed to this environment.")
+)
+
+// handle answers one client message.
+func (c *feedConn) handle(m clientMessage) {
+	switch m.Type {
+	case msgSubscribe, msgUnsubscribe:
+	default:
+		c.send(errorMessage("", "", errUnknownMessage))
+		return
+	}
+	if m.Project == "" || m.Environment == "" {
+		c.send(errorMessage(m.Project, m.Environment, errMissingFields))
+		return
+	}
+	if m.Type == msgUnsubscribe {
+		c.unsubscribe(m)
+		return
+	}
+	c.subscribe(m)
+}
+
+// subscribe replays what the client missed and then follows the
+// environment live. The subscription to the broker is taken before the
+// database is read (in Changes' resolved hook), and live events queue
+// meanwhile: a change is then replayed, announced, or both — and the
+// floor drops the announcement of one already replayed.
+func (c *feedConn) subscribe(m clientMessage) {
+	since := int64(-1) // no replay
+	if m.Since != nil {
+		if *m.Since < 0 {
+			c.send(errorMessage(m.Project, m.Environment, errBadSince))
+			return
+		}
+		since = *m.Since
+	}
+	if c.find(m.Project, m.Environment) == nil && len(c.subs) >= c.limits.MaxSubscriptions {
+		c.send(errorMessage(m.Project, m.Environment, coffer.Errorf(coffer.ETOOLARGE,
+			"At most %d subscriptions per connection.", c.limits.MaxSubscriptions)))
+		return
+	}
+	var added *service.FeedScope
+	ch, err := c.s.svc.Changes(c.ctx, m.Project, m.Environment, since, func(sc service.FeedScope) {
+		if c.subs[sc.EnvironmentID] == nil {
+			added = &sc
+			c.sub.Add(sc.ProjectID, sc.EnvironmentID)
+		}
+	})
+	if err != nil {
+		if added != nil {
+			c.sub.Remove(added.EnvironmentID)
+		}
+		c.fail(m.Project, m.Environment, err)
+		return
+	}
+	for _, e := range ch.Events {
+		c.sendEvent(e)
+	}
+	c.subs[ch.EnvironmentID] = &feedSub{scope: ch.FeedScope, floor: ch.Revision}
+	c.send(subscribedMessage(ch.Project, ch.Environment, ch.Revision))
+}
+
+func (c *feedConn) unsubscribe(m clientMessage) {
+	fs := c.find(m.Project, m.Environment)
+	if fs == nil {
+		c.send(errorMessage(m.Project, m.Environment, errNotSubscribed))
+		return
+	}
+	c.drop(fs)
+}
+
+// find returns the subscription the client names by slugs, or nil.
+func (c *feedConn) find(project, env string) *feedSub {
+	for _, fs := range c.subs {
+		if fs.scope.Project == project && fs.scope.Environment == env {
+			return fs
+		}
+	}
+	return nil
+}
+
+func (c *feedConn) drop(fs *feedSub) {
+	delete(c.subs, fs.scope.EnvironmentID)
+	c.sub.Remove(fs.scope.EnvironmentID)
+}
+
+// fail reports a failed subscription; an internal error is logged here
+// and shown as the generic message.
+func (c *feedConn) fail(project, env string, err error) {
+	switch coffer.ErrorCode(err) {
+	case coffer.EUNAUTHORIZED:
+		c.stop(closeRevoked)
+		return
+	case coffer.EINTERNAL, coffer.EUNAVAILABLE:
+		c.log.LogAttrs(c.ctx, slog.LevelError, "live feed subscribe failed", slog.Any("error", err))
+	}
+	c.send(errorMessage(project, env, err))
+}
+
+// deliver forwards a broker event to the client if it concerns one of its
+// subscriptions, and acts on the events that end access.
+func (c *feedConn) deliver(e coffer.Event) {
+	switch e.Type {
+	case coffer.EventSessionRevoked, coffer.EventTokenRevoked:
+		c.revoked(e)
+		return
+	case coffer.EventProjectDeleted:
+		for _, fs := range c.subs {
+			if fs.scope.ProjectID == e.ProjectID {
+				c.drop(fs)
+				c.send(errorMessage(fs.scope.Project, fs.scope.Environment, coffer.Errorf(coffer.ENOTFOUND, "Project not found.")))
+			}
+		}
+		return
+	}
+	if e.EnvironmentID == "" { // project-wide: members
+		if c.watchesProject(e.ProjectID) {
+			c.sendEvent(e)
+		}
+		if (e.Type == coffer.EventMemberRemoved || e.Type == coffer.EventMemberUpdated) && e.UserID == c.actor.UserID && c.actor.IsUser() {
+			c.recheck(e.ProjectID)
+		}
+		return
+	}
+	fs := c.subs[e.EnvironmentID]
+	if fs == nil {
+		return // unsubscribed since the event was queued, or not yet subscribed
+	}
+	if isSecretEvent(e.Type) && e.Revision <= fs.floor {
+		return // in the replay already
+	}
+	c.sendEvent(e)
+	if e.Type == coffer.EventEnvironmentDeleted {
+		c.drop(fs)
+		c.send(errorMessage(fs.scope.Project, fs.scope.Environment, coffer.Errorf(coffer.ENOTFOUND, "Environment not found.")))
+	}
+}
+
+func (c *feedConn) watchesProject(projectID string) bool {
+	for _, fs := range c.subs {
+		if fs.scope.ProjectID == projectID {
+			return true
+		}
+	}
+	return false
+}
+
+// revoked closes the connection when its own session or token ended. An
+// event naming only the user (a password change signs out the other
+// sessions) is checked against the database.
+func (c *feedConn) revoked(e coffer.Event) {
+	switch {
+	case e.SessionID != "" && e.SessionID == c.actor.SessionID,
+		e.TokenID != "" && e.TokenID == c.actor.TokenID:
+		c.stop(closeRevoked)
+	case e.SessionID == "" && e.TokenID == "" && e.UserID != "" && e.UserID == c.actor.UserID:
+		c.recheck("")
+	}
+}
+
+// recheck asks the service whether the connection's credential is still
+// live and, for the subscriptions of projectID (all when ""), whether
+// they are still readable; it closes the connection or drops the
+// subscriptions that are not. A database error keeps things as they are:
+// the next check decides.
+func (c *feedConn) recheck(projectID string) {
+	if err := c.s.svc.CredentialLive(c.ctx); err != nil {
+		if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
+			c.stop(closeRevoked)
+		}
+		return
+	}
+	for _, fs := range c.subs {
+		if projectID != "" && fs.scope.ProjectID != projectID {
+			continue
+		}
+		err := c.s.svc.FeedAccess(c.ctx, fs.scope)
+		switch coffer.ErrorCode(err) {
+		case coffer.EUNAUTHORIZED:
+			c.stop(closeRevoked)
+			return
+		case coffer.ENOTFOUND, coffer.EFORBIDDEN:
+			c.drop(fs)
+			c.send(errorMessage(fs.scope.Project, fs.scope.Environment, err))
+		}
+	}
+}
