@@ -66,6 +66,12 @@ func (s *Server) clearSessionCookies(w http.ResponseWriter, r *http.Request) {
 // request, that the page sending it is ours (CSRF token and Origin).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Health, metrics (with its own token) and the web client's files
+		// have no actor; only the API reads credentials.
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx := coffer.NewContextWithOrigin(r.Context(), coffer.Origin{
 			IP: httpx.InfoFrom(r.Context()).ClientIP, UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context()),
 		})
