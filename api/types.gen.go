@@ -376,7 +376,7 @@ type CreateEnvironmentRequest struct {
 	Name string `json:"name,omitempty"`
 
 	// Slug Lower-case letters, digits and dashes, starting with a letter or digit.
-	Slug  string `json:"slug"`
+	Slug Slug `json:"slug"`
 }
 
 // CreatePersonalTokenRequest defines model for CreatePersonalTokenRequest.
@@ -397,7 +397,7 @@ type CreateProjectRequest struct {
 	Name Name `json:"name"`
 
 	// Slug Lower-case letters, digits and dashes, starting with a letter or digit.
-	Slug  string `json:"slug"`
+	Slug Slug `json:"slug"`
 }
 
 // CreateServiceTokenRequest defines model for CreateServiceTokenRequest.
@@ -623,7 +623,7 @@ type ProjectRef struct {
 	Name string `json:"name"`
 
 	// Slug Lower-case letters, digits and dashes, starting with a letter or digit.
-	Slug  string `json:"slug"`
+	Slug Slug `json:"slug"`
 }
 
 // PutSecretRequest defines model for PutSecretRequest.

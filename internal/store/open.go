@@ -16,6 +16,11 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
+// sqliteConns is the SQLite pool size: readers run in parallel under WAL,
+// writers queue on the write lock, and more connections than a few per
+// core only add memory.
+const sqliteConns = 8
+
 // Open connects to the database cfg names and checks that it answers. It
 // does not migrate: call MigrateUp.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
@@ -34,21 +39,34 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxConns > 0 {
-		s.db.SetMaxOpenConns(cfg.MaxConns)
+	if s.dialect == SQLite {
+		// The pool settings are PostgreSQL's. A SQLite connection is a file
+		// handle whose prepared statements are worth keeping: a fixed set,
+		// all kept open, so none is closed and re-prepared under load.
+		s.db.SetMaxOpenConns(sqliteConns)
+		s.db.SetMaxIdleConns(sqliteConns)
+	} else {
+		if cfg.MaxConns > 0 {
+			s.db.SetMaxOpenConns(cfg.MaxConns)
+		}
+		if cfg.MinConns > 0 {
+			s.db.SetMaxIdleConns(cfg.MinConns)
+		}
+		s.db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+		s.db.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
 	}
-	if cfg.MinConns > 0 {
-		s.db.SetMaxIdleConns(cfg.MinConns)
-	}
-	s.db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
-	s.db.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
 	// sql.Open connects lazily; connect now so a wrong URL or path fails
 	// at start-up, not on the first request.
 	if err := s.db.PingContext(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
 	}
-	s.queries = s.queriesOn(s.db, false)
+	var pool querier = s.db
+	if s.dialect == SQLite {
+		s.stmts = newStmtCache(s.db)
+		pool = s.stmts
+	}
+	s.queries = s.queriesOn(pool, false)
 	return s, nil
 }
 

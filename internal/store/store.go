@@ -67,6 +67,7 @@ type Store struct {
 	logger  *slog.Logger
 	slow    time.Duration // Config.SlowQuery
 	tracer  trace.Tracer  // Config.Tracer
+	stmts   *stmtCache    // SQLite only: statements prepared once
 }
 
 // Tx is a write transaction. Methods return *coffer.Error with ENOTFOUND or
@@ -94,6 +95,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	if s.stmts != nil {
+		_ = s.stmts.Close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close %s database: %w", s.dialect, err)
 	}
