@@ -7,12 +7,20 @@ COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: run build test lint generate check-generated bench
+.PHONY: run build test lint generate bench web web-if-npm
 
-run: ## start Coffer on its embedded defaults (SQLite in ./data, no Redis)
+run: web-if-npm ## start Coffer on its embedded defaults (SQLite in ./data, no Redis)
 	$(GO) run ./cmd/coffer server
 
-build: ## build a static binary into bin/coffer
+web: ## build the web client into web/dist (embedded by the next Go build)
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+web-if-npm: # build the browser UI once when Node.js is here; the API runs either way
+	@if [ -f web/dist/index.html ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web; \
+	else echo "npm not found: starting the API without the web client (install Node.js 20 and run make web)"; fi
+
+build: web-if-npm ## build a static binary into bin/coffer
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/coffer ./cmd/coffer
 
 test: ## run the tests (PostgreSQL/Redis ones when COFFER_TEST_DATABASE_URL / COFFER_TEST_REDIS_URL are set)

@@ -85,6 +85,8 @@ var wantOperations = []string{
 	"POST /api/v1/projects/{project}/tokens createServiceToken",
 	"DELETE /api/v1/projects/{project}/tokens/{token} revokeServiceToken",
 	"GET /api/v1/projects/{project}/audit listAudit",
+	"GET /api/v1/auth/status authStatus",
+	"GET /api/v1/events events",
 	"GET /api/v1/openapi.json getOpenAPI",
 	"GET /health health",
 	"GET /health/ready healthReady",

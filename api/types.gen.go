@@ -163,6 +163,27 @@ func (e AuditOutcome) Valid() bool {
 	}
 }
 
+// Defines values for AuthStatusSignupMode.
+const (
+	AuthStatusSignupModeClosed AuthStatusSignupMode = "closed"
+	AuthStatusSignupModeInvite AuthStatusSignupMode = "invite"
+	AuthStatusSignupModeOpen   AuthStatusSignupMode = "open"
+)
+
+// Valid indicates whether the value is a known member of the AuthStatusSignupMode enum.
+func (e AuthStatusSignupMode) Valid() bool {
+	switch e {
+	case AuthStatusSignupModeClosed:
+		return true
+	case AuthStatusSignupModeInvite:
+		return true
+	case AuthStatusSignupModeOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeConflict     ErrorCode = "conflict"
@@ -369,6 +390,16 @@ type AuditEventList struct {
 
 // AuditOutcome Whether the audited action succeeded.
 type AuditOutcome string
+
+// AuthStatus defines model for AuthStatus.
+type AuthStatus struct {
+	// HasUsers False until the first account (the instance administrator) exists.
+	HasUsers   bool                 `json:"has_users"`
+	SignupMode AuthStatusSignupMode `json:"signup_mode"`
+}
+
+// AuthStatusSignupMode defines model for AuthStatus.SignupMode.
+type AuthStatusSignupMode string
 
 // CreateEnvironmentRequest defines model for CreateEnvironmentRequest.
 type CreateEnvironmentRequest struct {

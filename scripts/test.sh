@@ -17,8 +17,23 @@ go test "${race[@]}" -count=1 -timeout 20m -coverpkg=./... -coverprofile="$out/c
 status=${PIPESTATUS[0]}
 set -e
 
+web_status="NOT tested (npm not found: install Node.js 20)"
+if command -v npm >/dev/null 2>&1; then
+  echo
+  echo "== Web client: generated types, lint, unit tests"
+  (cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run check:gen && npm run lint && npm test) || status=1
+  if [ -x "${CHROME_PATH:-/usr/bin/chromium}" ]; then
+    echo "== Web client: end-to-end in Chromium against the Go server"
+    (cd web && npm run e2e) || status=1
+    web_status="tested (unit and end-to-end in Chromium)"
+  else
+    web_status="unit-tested; end-to-end NOT run (no Chromium at ${CHROME_PATH:-/usr/bin/chromium}: apt-get install chromium)"
+  fi
+fi
+
 echo
 echo "== What ran"
+echo "Web client: $web_status"
 echo "SQLite: tested"
 if [ -n "${COFFER_TEST_DATABASE_URL:-}" ]; then
   echo "PostgreSQL: tested"

@@ -27,6 +27,7 @@ import (
 	"github.com/cofferhq/coffer/internal/server"
 	"github.com/cofferhq/coffer/internal/service"
 	"github.com/cofferhq/coffer/internal/store"
+	"github.com/cofferhq/coffer/web"
 )
 
 // Main is one running Coffer server with everything it owns. Run starts
@@ -113,7 +114,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		{Name: "migrations", Critical: true, Run: m.migrationsApplied},
 		disk,
 	}, m.live.healthChecks()...)...)
+	webUI, built := web.Handler("")
+	if !built {
+		m.Logger.Warn("the web client is not built: the API works, the browser UI does not; run `make web`")
+	}
 	m.Server = server.New(server.Config{
+		Web:     webUI,
 		Service: m.Service, Logger: m.Logger, Metrics: m.Metrics, Health: m.Health,
 		Proxies:        httpx.NewProxyTrust(cfg.TrustedProxies),
 		Telemetry:      m.serverTelemetry(),

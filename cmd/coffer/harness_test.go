@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -114,7 +115,8 @@ func startServer(t testing.TB, backend string, env map[string]string) *testServe
 // newClient returns an API client for s with opts.
 func (s *testServer) newClient(t *testing.T, opts ...client.Option) *client.Client {
 	t.Helper()
-	c, err := client.New(s.URL, opts...)
+	hc := &http.Client{Transport: contractTransport{t: t, next: http.DefaultTransport}}
+	c, err := client.New(s.URL, append([]client.Option{client.WithHTTPClient(hc)}, opts...)...)
 	if err != nil {
 		t.Fatalf("client: %v", err)
 	}

@@ -30,6 +30,7 @@ var matrix = map[string]access{
 	"POST /api/v1/auth/signup":  {public: true},
 	"POST /api/v1/auth/login":   {public: true},
 	"POST /api/v1/auth/refresh": {public: true},
+	"GET /api/v1/auth/status":   {public: true},
 	"POST /api/v1/auth/token":   {public: true},
 	"GET /api/v1/openapi.json":  {public: true},
 	"GET /health":               {public: true},

@@ -89,3 +89,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		ExpiresIn: int(s.cfg.AccessTTL.Seconds()), User: wireUser(l.User),
 	}, nil)
 }
+
+func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
+	hasUsers, mode, err := s.svc.SignupState(r.Context())
+	respond(w, r, http.StatusOK, api.AuthStatus{HasUsers: hasUsers, SignupMode: api.AuthStatusSignupMode(mode)}, err)
+}

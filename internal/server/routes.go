@@ -48,6 +48,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: "/api/v1/auth/login", anonymous: true, handler: s.login, authLimit: true},
 		{Method: "POST", Path: "/api/v1/auth/refresh", anonymous: true, handler: s.refresh, authLimit: true},
 		{Method: "POST", Path: "/api/v1/auth/logout", handler: s.logout},
+		{Method: "GET", Path: "/api/v1/auth/status", anonymous: true, handler: s.authStatus},
 		{Method: "POST", Path: "/api/v1/auth/token", anonymous: true, handler: s.token, authLimit: true},
 
 		{Method: "GET", Path: "/api/v1/me", handler: s.getMe},

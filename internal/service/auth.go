@@ -332,3 +332,13 @@ func truncateRunes(s string, n int) string {
 	}
 	return string(r[:n])
 }
+
+// SignupState says whether any account exists yet and which sign-up mode
+// applies, so that a new instance can lead its first visitor to set-up.
+func (s *Service) SignupState(ctx context.Context) (hasUsers bool, mode string, err error) {
+	n, err := s.Store.CountUsers(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	return n > 0, s.SignupMode, nil
+}

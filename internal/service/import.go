@@ -64,6 +64,10 @@ func (s *Service) Import(ctx context.Context, project, env string, inputs []coff
 		for _, in := range inputs {
 			cur := byKey[in.Key]
 			delete(byKey, in.Key)
+			if cur != nil && in.Comment == "" {
+				// A dotenv file has no comments: importing one keeps them.
+				in.Comment = cur.Comment
+			}
 			switch {
 			case cur != nil && cur.Value == in.Value && cur.Comment == in.Comment:
 				res.Unchanged = append(res.Unchanged, in.Key)
