@@ -22,6 +22,7 @@ const (
 	EventSessionRevoked = "session.revoked"
 	EventTokenRevoked   = "token.revoked"
 	EventProjectDeleted = "project.deleted"
+	EventProjectUpdated = "project.updated" // renamed: caches drop the old slug
 )
 
 // Event is one change, published after its transaction commits.

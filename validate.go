@@ -71,7 +71,7 @@ func ValidateName(what, name string) error {
 // NormalizeEmail lower-cases and trims an email address and checks its shape.
 func NormalizeEmail(email string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(email))
-	if len(e) > MaxEmailLen || !emailRE.MatchString(e) {
+	if len(e) > MaxEmailLen || !utf8.ValidString(e) || !emailRE.MatchString(e) {
 		return "", Errorf(EINVALID, "Enter a valid email address.")
 	}
 	return e, nil

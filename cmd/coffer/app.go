@@ -49,6 +49,7 @@ type Main struct {
 	listener net.Listener
 	obs      observability // telemetry.go
 	tlsS     tlsState      // tls.go
+	bg       background    // jobs.go
 }
 
 // NewMain returns a Main for cfg that logs to logger.
@@ -88,9 +89,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := checkKey(ctx, m.Store, keyring); err != nil {
 		return err
 	}
+	if err := m.warnPendingRotation(ctx); err != nil { // keys.go
+		return err
+	}
 
 	m.Metrics = metrics.New(metrics.Build{Version: version, Commit: commit})
 	if err := m.Metrics.RegisterDB(m.Store.DB(), "primary"); err != nil {
+		return err
+	}
+	replicas, err := m.openReplicas(ctx) // jobs.go
+	if err != nil {
 		return err
 	}
 	m.audit = audit.NewWriter(m.Store, m.Logger, m.Metrics.AuditWrite)
@@ -104,7 +112,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		CSRFKey: csrfKey(cfg.JWTSecret), AuditLog: m.audit, Logger: m.Logger, SignupMode: cfg.SignupMode,
 		AccessTTL: cfg.AccessTokenTTL, SessionTTL: cfg.SessionTTL,
 		Events: m.live.publisher(), Limiter: m.live.limiter, AccountLimit: ratelimit.Limit{Rate: 10, Period: time.Minute, Burst: 10},
+		Replicas: replicas,
 	})
+	// Every event, local or relayed by Redis, drops the lookups it makes
+	// stale: a revoked token stops working on every instance at once.
+	m.live.broker.Observe(m.Service.Invalidate)
 	// Low disk space is reported and alerted on, but does not take the
 	// instance out of the load balancer: on PostgreSQL it holds no data.
 	disk := health.DiskCheck(cfg.DataDir, uint64(cfg.DiskMinFreeMB)<<20)
@@ -133,6 +145,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxImportSize: cfg.MaxImportBytes,
 		Timeout: 30 * time.Second, AccessTTL: cfg.AccessTokenTTL, SessionTTL: cfg.SessionTTL,
 	})
+	m.startBackground(replicas) // jobs.go
 	return m.listen(m.Server)
 }
 
@@ -215,6 +228,7 @@ func (m *Main) Close(ctx context.Context, drain time.Duration) error {
 }
 
 func (m *Main) closeStores() {
+	m.stopBackground() // jobs first: they use the store
 	if m.audit != nil {
 		m.audit.Close()
 	}

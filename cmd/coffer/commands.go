@@ -207,6 +207,7 @@ func newKeysCmd() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "JWT_SECRET=%s\nENCRYPTION_KEY=%s\n", config.GenerateJWTSecret(), config.GenerateEncryptionKey())
 		},
 	})
+	cmd.AddCommand(newKeysRotateCmd(), newKeysStatusCmd()) // keys.go
 	return cmd
 }
 

@@ -23,7 +23,7 @@ var garbageBodies = []struct {
 	{"NullBytes", "application/json", "{\"name\":\"a\u0000b\",\"slug\":\"\u0000\"}"},
 	{"Text", "text/plain", "=\n\x00\xff\xfe==="},
 	{"XML", "application/xml", "<a/>"},
-	{"BadUTF8", "application/json", "{\"value\":\"\xff\xfe\"}"},
+	{"BadUTF8", "application/json", "{\"value\":\"\xff\xfe\",\"email\":\"a\xff@b.c\",\"name\":\"\xfe\"}"},
 }
 
 var garbagePaths = map[string]string{
@@ -83,6 +83,7 @@ func send(t *testing.T, url, method, contentType, body, cred string) int {
 		return http.StatusBadRequest // the client itself refuses such a URL
 	}
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", "garbage/\xff\xfe") // not UTF-8: PostgreSQL text refuses such bytes
 	if cred != "" {
 		req.Header.Set("Authorization", "Bearer "+cred)
 	}

@@ -48,6 +48,8 @@ func startProcess(t *testing.T, bin string, env ...string) *process {
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "APP_ENV=development", "HOST=127.0.0.1", "PORT=0",
 		"DATA_DIR=" + t.TempDir(), "BCRYPT_COST=4", "LOG_FORMAT=json",
+		// The reader stream must not be throttled: every refusal is a failure here.
+		"RATE_LIMIT_MAX_REQUESTS=1000000", "RATE_LIMIT_TOKEN_PER_MINUTE=10000000",
 	}, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

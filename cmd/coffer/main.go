@@ -25,7 +25,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -46,6 +46,7 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 		newConfigCmd(),
 		newAuditCmd(),
 		newKeysCmd(),
+		newBackupCmd(), // backup.go
 		newHealthCmd(),
 		&cobra.Command{
 			Use:   "version",
@@ -56,5 +57,6 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 			},
 		},
 	)
+	addCLICommands(root)
 	return root
 }

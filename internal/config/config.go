@@ -80,6 +80,9 @@ type Config struct {
 	ShutdownDrain   time.Duration // readiness false, still serving, before shutdown starts
 	ShutdownTimeout time.Duration // hard deadline for the whole shutdown
 
+	JobLeaseTTL     time.Duration // how long a background job's lease lasts unless renewed
+	CleanupInterval time.Duration // how often ended sessions and tokens are purged
+
 	TLSCertFile      string
 	TLSKeyFile       string
 	HTTPRedirectAddr string // plain-HTTP listener that redirects to HTTPS

@@ -75,6 +75,9 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 		l.problem("SHUTDOWN_DRAIN", "must be shorter than SHUTDOWN_TIMEOUT (%s)", c.ShutdownTimeout)
 	}
 
+	c.JobLeaseTTL = l.duration("JOB_LEASE_TTL", 30*time.Second, time.Second, time.Hour)
+	c.CleanupInterval = l.duration("CLEANUP_INTERVAL", time.Hour, time.Second, 7*24*time.Hour)
+
 	l.tls(c)
 
 	c.DiskMinFreeMB = int64(l.int("DISK_MIN_FREE_MB", 512, 0, 1<<20))

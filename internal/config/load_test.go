@@ -24,6 +24,7 @@ func TestLoad_DevelopmentDefaults(t *testing.T) {
 		SignupMode: SignupOpen, LogLevel: slog.LevelInfo, LogFormat: "text",
 		RateLimitWindow: time.Minute, RateLimitMaxRequests: 600, RateLimitAuthPerMin: 30, RateLimitTokenPerMin: 6000,
 		ShutdownDrain: 5 * time.Second, ShutdownTimeout: 20 * time.Second,
+		JobLeaseTTL: 30 * time.Second, CleanupInterval: time.Hour,
 		DiskMinFreeMB: 512, MaxBodyBytes: 1 << 20, MaxImportBytes: 8 << 20, BcryptCost: 12,
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -154,6 +155,10 @@ func TestLoad_Variables(t *testing.T) {
 		{"ShutdownDrainNotShorter", devEnv("SHUTDOWN_DRAIN", "30s"), nil, "SHUTDOWN_DRAIN", nil},
 		{"ShutdownTimeout", devEnv("SHUTDOWN_TIMEOUT", "1m"), func(c *Config) bool { return c.ShutdownTimeout == time.Minute }, "", nil},
 		{"ShutdownTimeoutZero", devEnv("SHUTDOWN_TIMEOUT", "0s"), nil, "SHUTDOWN_TIMEOUT", nil},
+		{"JobLeaseTTL", devEnv("JOB_LEASE_TTL", "2s"), func(c *Config) bool { return c.JobLeaseTTL == 2*time.Second }, "", nil},
+		{"JobLeaseTTLTooShort", devEnv("JOB_LEASE_TTL", "100ms"), nil, "JOB_LEASE_TTL", nil},
+		{"CleanupInterval", devEnv("CLEANUP_INTERVAL", "15m"), func(c *Config) bool { return c.CleanupInterval == 15*time.Minute }, "", nil},
+		{"CleanupIntervalZero", devEnv("CLEANUP_INTERVAL", "0s"), nil, "CLEANUP_INTERVAL", nil},
 		{"TLSPair", devEnv("TLS_CERT_FILE", "/c.pem", "TLS_KEY_FILE", "/k.pem", "HTTP_REDIRECT_ADDR", ":80"),
 			func(c *Config) bool { return c.TLS() && c.TLSKeyFile == "/k.pem" && c.HTTPRedirectAddr == ":80" }, "",
 			map[string]string{"/c.pem": "cert", "/k.pem": "key"}},

@@ -80,6 +80,8 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("otel_exporter_otlp_endpoint", redactURL(c.OTLPEndpoint)),
 		slog.Duration("shutdown_drain", c.ShutdownDrain),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("job_lease_ttl", c.JobLeaseTTL),
+		slog.Duration("cleanup_interval", c.CleanupInterval),
 		slog.String("tls_cert_file", c.TLSCertFile),
 		slog.String("tls_key_file", c.TLSKeyFile),
 		slog.String("http_redirect_addr", c.HTTPRedirectAddr),

@@ -48,6 +48,7 @@ type Broker struct {
 	byUser    map[string]map[*Subscription]struct{}
 	bySession map[string]map[*Subscription]struct{}
 	byToken   map[string]map[*Subscription]struct{}
+	observers []func(coffer.Event)
 }
 
 var _ coffer.EventPublisher = (*Broker)(nil)
@@ -95,10 +96,22 @@ func (b *Broker) Publish(_ context.Context, events ...coffer.Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, e := range events {
+		for _, observe := range b.observers {
+			observe(e)
+		}
 		for s := range b.targets(e) {
 			s.offer(e)
 		}
 	}
+}
+
+// Observe calls fn with every event published here, local or relayed from
+// another instance, before subscribers get it: caches drop what an event
+// makes stale. fn must be quick and must not publish.
+func (b *Broker) Observe(fn func(coffer.Event)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.observers = append(b.observers, fn)
 }
 
 // Resync ends every subscription with ErrResync: called when events may

@@ -34,6 +34,7 @@ type Metrics struct {
 	auditBatchSize   prometheus.Histogram
 	dbQueryDuration  *prometheus.HistogramVec
 	live             liveMetrics
+	scale            scaleMetrics
 }
 
 // latencyBuckets spans a cached secret read (sub-millisecond) to a slow
@@ -102,6 +103,7 @@ func New(b Build) *Metrics {
 		m.dbQueryDuration,
 	)
 	m.live = newLiveMetrics(reg)
+	m.scale = newScaleMetrics(reg)
 	return m
 }
 

@@ -73,7 +73,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := coffer.NewContextWithOrigin(r.Context(), coffer.Origin{
-			IP: httpx.InfoFrom(r.Context()).ClientIP, UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context()),
+			IP: httpx.InfoFrom(r.Context()).ClientIP, RequestID: httpx.RequestIDFrom(r.Context()),
+			// Stored in audit events and sessions: PostgreSQL text must be
+			// valid UTF-8, and a header can be any bytes.
+			UserAgent: strings.ToValidUTF8(r.UserAgent(), "\uFFFD"),
 		})
 		r = r.WithContext(ctx)
 		if unsafe(r.Method) && !s.sameOrigin(r) {

@@ -36,7 +36,7 @@ func (s *Service) project(ctx context.Context, slug string, act coffer.Action) (
 	if a.Type == coffer.ActorAnon {
 		return nil, coffer.Errorf(coffer.EUNAUTHORIZED, "Sign in first.")
 	}
-	p, err := s.Store.ProjectBySlug(ctx, slug)
+	p, err := s.projectBySlug(ctx, slug)
 	if coffer.ErrorCode(err) == coffer.ENOTFOUND {
 		return nil, errProjectNotFound
 	} else if err != nil {
@@ -96,4 +96,20 @@ func (s *Service) user(ctx context.Context) (coffer.Actor, error) {
 		return a, coffer.Errorf(coffer.EFORBIDDEN, "Service tokens cannot do this; sign in as a user.")
 	}
 	return a, coffer.Errorf(coffer.EUNAUTHORIZED, "Sign in first.")
+}
+
+// projectBySlug reads a project through the lookup cache. Callers get their
+// own copy: they may change it (UpdateProject does).
+func (s *Service) projectBySlug(ctx context.Context, slug string) (*coffer.Project, error) {
+	if p, ok := get(s.cache, s.cache.projects, slug); ok {
+		cp := *p
+		return &cp, nil
+	}
+	p, err := s.Store.ProjectBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	cp := *p
+	put(s.cache, s.cache.projects, slug, &cp)
+	return p, nil
 }

@@ -48,21 +48,31 @@ func (s *Service) AuthenticateAccess(ctx context.Context, jwt string) (coffer.Ac
 }
 
 func (s *Service) authenticateToken(ctx context.Context, plain string) (coffer.Actor, error) {
-	t, err := s.Store.TokenByHash(ctx, auth.HashToken(plain))
-	if err != nil {
-		if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-			return coffer.Actor{}, errBadToken
+	hash := auth.HashToken(plain)
+	t, ok := get(s.cache, s.cache.tokens, string(hash))
+	if !ok {
+		var err error
+		if t, err = s.Store.TokenByHash(ctx, hash); err != nil {
+			if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+				return coffer.Actor{}, errBadToken
+			}
+			return coffer.Actor{}, err
 		}
-		return coffer.Actor{}, err
+		put(s.cache, s.cache.tokens, string(hash), t)
 	}
 	now := s.Now()
 	if !t.Active(now) {
 		return coffer.Actor{}, errBadToken
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {
-		if err := s.Store.TouchToken(ctx, t.ID, s.now()); err != nil {
+		used := s.now()
+		if err := s.Store.TouchToken(ctx, t.ID, used); err != nil {
 			s.Logger.Warn("record token use", "token_id", t.ID, "error", err)
 		}
+		// Cached tokens are shared: replace, never modify.
+		touched := *t
+		touched.LastUsedAt = &used
+		put(s.cache, s.cache.tokens, string(hash), &touched)
 	}
 	switch t.Kind {
 	case coffer.TokenPersonal:

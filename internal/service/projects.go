@@ -170,6 +170,7 @@ func (s *Service) UpdateProject(ctx context.Context, slug string, upd ProjectUpd
 	if err != nil {
 		return nil, "", err
 	}
+	s.publish(ctx, s.change(ctx, coffer.EventProjectUpdated, sc))
 	return p, sc.role, nil
 }
 

@@ -38,15 +38,10 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 		b.NotModified = true
 		return b, nil
 	}
-	if q.Since != nil {
-		if *q.Since < 0 {
-			return nil, coffer.Errorf(coffer.EINVALID, "since must be a revision (0 or more).")
-		}
-		b.Secrets, err = s.Store.SecretsSince(ctx, sc.env.ID, *q.Since)
-	} else {
-		b.Secrets, err = s.Store.ListSecrets(ctx, sc.env.ID)
+	if q.Since != nil && *q.Since < 0 {
+		return nil, coffer.Errorf(coffer.EINVALID, "since must be a revision (0 or more).")
 	}
-	if err != nil {
+	if b.Secrets, err = s.secretRows(ctx, sc.env, q.Since); err != nil {
 		return nil, err
 	}
 	if err := s.openAll(sc, b.Secrets); err != nil {

@@ -29,8 +29,8 @@ const (
 	SignupClosed = "closed" // only the first account (the instance admin)
 )
 
-// Config is what a Service needs. Every field but Limiter, Now and
-// HashSlots is required.
+// Config is what a Service needs. Every field but Events, Replicas,
+// Limiter, Now and HashSlots is required.
 type Config struct {
 	Store      *store.Store
 	Keyring    *barrier.Keyring
@@ -45,6 +45,10 @@ type Config struct {
 
 	// Events receives every committed change (nil: nobody listens).
 	Events coffer.EventPublisher
+
+	// Replicas serve the rows of bulk secret reads when caught up (nil:
+	// every read goes to the primary). See replica.go.
+	Replicas *Replicas
 
 	// Limiter throttles password attempts per account (nil: no limit).
 	Limiter      ratelimit.Limiter
@@ -61,6 +65,7 @@ type Service struct {
 	Config
 	hashSlots      chan struct{}
 	passwordChecks atomic.Int64
+	cache          *lookups
 }
 
 // New returns a Service.
@@ -71,7 +76,7 @@ func New(cfg Config) *Service {
 	if cfg.HashSlots <= 0 {
 		cfg.HashSlots = max(1, runtime.GOMAXPROCS(0)/2)
 	}
-	return &Service{Config: cfg, hashSlots: make(chan struct{}, cfg.HashSlots)}
+	return &Service{Config: cfg, hashSlots: make(chan struct{}, cfg.HashSlots), cache: newLookups(cfg.Now)}
 }
 
 // PasswordChecks is how many passwords were compared with a hash since

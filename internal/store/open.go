@@ -46,11 +46,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.db.SetMaxOpenConns(sqliteConns)
 		s.db.SetMaxIdleConns(sqliteConns)
 	} else {
+		// Every open connection may wait idle (database/sql keeps only two
+		// by default, so a busy pool would close and reopen connections
+		// on every burst); ConnMaxIdleTime retires the ones a quiet period
+		// leaves unused.
 		if cfg.MaxConns > 0 {
 			s.db.SetMaxOpenConns(cfg.MaxConns)
-		}
-		if cfg.MinConns > 0 {
-			s.db.SetMaxIdleConns(cfg.MinConns)
+			s.db.SetMaxIdleConns(cfg.MaxConns)
 		}
 		s.db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 		s.db.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
@@ -60,6 +62,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.db.PingContext(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", s.dialect, err)
+	}
+	if s.dialect == Postgres {
+		warm(ctx, s.db, cfg.MinConns)
 	}
 	var pool querier = s.db
 	if s.dialect == SQLite {
@@ -112,4 +117,21 @@ func openSQLite(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// warm opens n connections at start (DB_MIN_CONNS), so the first requests
+// after a deploy do not pay for connection set-up. database/sql has no
+// minimum; connections idle past ConnMaxIdleTime are closed again later.
+func warm(ctx context.Context, db *sql.DB, n int) {
+	conns := make([]*sql.Conn, 0, n)
+	for range n {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			break // the pool works without; Ping already proved the server answers
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		_ = c.Close() // back to the idle pool
+	}
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"RefreshTokens", testRefreshTokens},
 		{"Tokens", testTokens},
 		{"Projects", testProjects},
+		{"Keys", testKeys},
 		{"Members", testMembers},
 		{"Invitations", testInvitations},
 		{"Environments", testEnvironments},

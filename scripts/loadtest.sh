@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Load test of the bulk read — the hot path every service hits at start:
+# a service token reading a 20-secret environment, audit on. Starts its own
+# server, seeds it, runs wrk from a separate process, and reports requests
+# per second and the server's CPU time per request (from /proc).
+#
+#   scripts/loadtest.sh                       # SQLite in a temp dir
+#   LOADTEST_DATABASE_URL=postgres://... scripts/loadtest.sh
+#   DURATION=30s CONNECTIONS=64 scripts/loadtest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+DURATION=${DURATION:-20s} CONNECTIONS=${CONNECTIONS:-64} THREADS=${THREADS:-2}
+PORT=${PORT:-18555} base="http://127.0.0.1:$PORT"
+work=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+go build -o "$work/coffer" ./cmd/coffer
+DATA_DIR="$work/data" PORT=$PORT DATABASE_URL=${LOADTEST_DATABASE_URL:-} BCRYPT_COST=4 LOG_LEVEL=warn \
+  RATE_LIMIT_MAX_REQUESTS=1000000 RATE_LIMIT_TOKEN_PER_MINUTE=10000000 "$work/coffer" server 2>"$work/server.log" &
+pid=$!
+for _ in $(seq 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.1; done
+
+jar="$work/cookies"
+curl -sf -c "$jar" -H 'Content-Type: application/json' \
+  -d '{"email":"load@example.test","name":"Load","password":"load-test-password-1"}' "$base/api/v1/auth/signup" >/dev/null
+csrf=$(awk '$6 == "coffer_csrf" {print $7}' "$jar")
+api() { curl -sf -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' "$@"; }
+api -d '{"slug":"load","name":"Load"}' "$base/api/v1/projects" >/dev/null
+secrets=$(for i in $(seq -w 1 20); do printf '{"key":"SECRET_%s","value":"value-%s-0123456789abcdef0123456789abcdef"},' "$i" "$i"; done)
+api -X PUT -d "{\"secrets\":[${secrets%,}]}" "$base/api/v1/projects/load/environments/prod/secrets" >/dev/null
+token=$(api -d '{"name":"load","environments":["prod"],"access":"read"}' "$base/api/v1/projects/load/tokens" |
+  grep -o '"secret":"[^"]*"' | cut -d'"' -f4)
+
+url="$base/api/v1/projects/load/environments/prod/secrets"
+curl -sf -H "Authorization: Bearer $token" "$url" | grep -q SECRET_20
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+before=$(cpu)
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$url" | tee "$work/wrk.txt"
+after=$(cpu)
+requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+awk -v t="$(( after - before ))" -v hz="$ticks" -v n="$requests" \
+  'BEGIN { printf "server CPU: %.1f s for %d requests = %.0f µs per request\n", t/hz, n, (t/hz)/n*1e6 }'
+if [ -n "${LOADTEST_DATABASE_URL:-}" ]; then echo "store: PostgreSQL"; else echo "store: SQLite"; fi
