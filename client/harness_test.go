@@ -11,25 +11,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
-	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/api/apitest"
 )
-
-// specValidator checks every request the tests see against the contract,
-// so the client cannot drift from api/openapi.yaml unnoticed.
-var specValidator = sync.OnceValues(func() (validator.Validator, error) {
-	doc, err := libopenapi.NewDocument(api.Spec())
-	if err != nil {
-		return nil, err
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		return nil, errs[0]
-	}
-	return v, nil
-})
 
 // exchange is one expected request and the canned answer to it.
 type exchange struct {
@@ -49,7 +34,7 @@ type exchange struct {
 // difference, on extra requests and (at cleanup) on missing ones.
 func server(t *testing.T, exchanges ...exchange) *httptest.Server {
 	t.Helper()
-	v, err := specValidator()
+	v, err := apitest.Validator()
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}

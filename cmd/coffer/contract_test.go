@@ -5,27 +5,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/api/apitest"
 )
-
-// contract validates requests and responses against api/openapi.yaml.
-var contract = sync.OnceValues(func() (validator.Validator, error) {
-	doc, err := libopenapi.NewDocument(api.Spec())
-	if err != nil {
-		return nil, err
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		return nil, errs[0]
-	}
-	return v, nil
-})
 
 // contractTransport fails the test when a response of the API does not
 // match the contract. Every integration test's client goes through it, so
@@ -51,7 +35,7 @@ func (c contractTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
-	v, verr := contract()
+	v, verr := apitest.Validator()
 	if verr != nil {
 		c.t.Fatalf("load contract: %v", verr)
 	}

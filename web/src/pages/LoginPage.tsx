@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { Field } from '../components/Field';
 import { errorMessage } from '../lib/problem';
-import { useLogin } from '../lib/queries/me';
+import { useAuthStatus, useLogin } from '../lib/queries/me';
 import { returnPath } from '../lib/useUnauthorizedRedirect';
 import { AuthFrame } from './AuthFrame';
 
@@ -12,6 +12,11 @@ export function LoginPage() {
   const location = useLocation();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const status = useAuthStatus();
+  // A new instance has no account to sign in to: its first visitor sets it up.
+  if (status.data && !status.data.has_users) {
+    return <Navigate to="/setup" replace />;
+  }
   return (
     <AuthFrame title="Sign in">
       <form
@@ -43,8 +48,11 @@ export function LoginPage() {
         </button>
       </form>
       <p className="muted">
-        No account? <Link to="/signup" state={location.state}>Create one</Link>.{' '}
-        Setting up a new Coffer? <Link to="/setup">Create the administrator account</Link>.
+        {status.data?.signup_mode !== 'closed' && (
+          <>
+            No account? <Link to="/signup" state={location.state}>Create one</Link>.
+          </>
+        )}
       </p>
     </AuthFrame>
   );

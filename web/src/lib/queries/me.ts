@@ -19,6 +19,15 @@ export function useMe() {
   });
 }
 
+/** Whether the server has any account yet, and how sign-up works. */
+export function useAuthStatus() {
+  return useQuery({
+    queryKey: ['auth-status'],
+    queryFn: async () => unwrap(await api.GET('/api/v1/auth/status')),
+    staleTime: 60_000,
+  });
+}
+
 export function useLogin() {
   const qc = useQueryClient();
   return useMutation({
@@ -31,7 +40,11 @@ export function useSignup() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (body: Schemas['SignupRequest']) => unwrap(await api.POST('/api/v1/auth/signup', { body })),
-    onSuccess: (session) => qc.setQueryData(meKey, session.user),
+    onSuccess: (session) => {
+      qc.setQueryData(meKey, session.user);
+      // The server has an account now: sign-in no longer leads to set-up.
+      qc.setQueryData(['auth-status'], (s: Schemas['AuthStatus'] | undefined) => s && { ...s, has_users: true });
+    },
   });
 }
 
