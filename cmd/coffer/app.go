@@ -80,7 +80,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startTelemetry(ctx); err != nil {
 		return err
 	}
-	if m.Store, err = openStore(ctx, cfg, m.Logger, m.obs.tracing.Tracer()); err != nil {
+	m.Metrics = metrics.New(metrics.Build{Version: version, Commit: commit})
+	if m.Store, err = openStore(ctx, cfg, m.Logger, m.obs.tracing.Tracer(), m.Metrics.DBQuery); err != nil {
 		return err
 	}
 	if err := m.Store.MigrateUp(ctx); err != nil {
@@ -93,7 +94,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
-	m.Metrics = metrics.New(metrics.Build{Version: version, Commit: commit})
 	if err := m.Metrics.RegisterDB(m.Store.DB(), "primary"); err != nil {
 		return err
 	}
@@ -254,12 +254,12 @@ func (m *Main) migrationsApplied(ctx context.Context) error {
 	return nil
 }
 
-func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, tracer trace.Tracer) (*store.Store, error) {
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, tracer trace.Tracer, observe func(string, time.Duration)) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Config{
 		URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath,
 		MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
 		ConnMaxLifetime: cfg.DBConnMaxLifetime, ConnMaxIdleTime: cfg.DBConnMaxIdleTime,
-		StatementTimeout: cfg.DBStatementTimeout, SlowQuery: cfg.DBSlowQueryThreshold, Logger: logger, Tracer: tracer,
+		StatementTimeout: cfg.DBStatementTimeout, SlowQuery: cfg.DBSlowQueryThreshold, Logger: logger, Tracer: tracer, Observe: observe,
 	})
 	if err != nil {
 		which := "DATA_DIR"

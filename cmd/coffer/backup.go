@@ -142,7 +142,7 @@ the database first.`,
 			// Unlike withStore, a missing SQLite file is created: restoring
 			// into a new data directory is the point.
 			m := NewMain(cfg, newLogger(cfg))
-			if m.Store, err = openStore(cmd.Context(), cfg, m.Logger, nil); err != nil {
+			if m.Store, err = openStore(cmd.Context(), cfg, m.Logger, nil, nil); err != nil {
 				return err
 			}
 			defer m.closeStores()

@@ -13,30 +13,40 @@ import (
 // BenchmarkBulkRead measures the hot path of the product: a service token
 // reading a 20-secret environment, through the whole middleware chain,
 // authentication, policy, store, barrier and audit — everything but the
-// network. Run with COFFER_TEST_DATABASE_URL set to include PostgreSQL.
+// network — and the same read with the chain off (authentication only), to
+// show what the chain costs. Run with COFFER_TEST_DATABASE_URL set to
+// include PostgreSQL.
 func BenchmarkBulkRead(b *testing.B) {
 	for _, backend := range backends {
-		b.Run(backend, func(b *testing.B) {
-			s := startServer(b, backend, map[string]string{"LOG_LEVEL": "error"})
-			token := seedEnvironment(b, s, 20)
-			req := httptest.NewRequest(http.MethodGet, "/api/v1/projects/bench/environments/prod/secrets", nil)
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.RemoteAddr = "127.0.0.1:40000"
-			b.SetParallelism(32) // many clients, as a service fleet starting up
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					rec := httptest.NewRecorder()
-					s.Server.ServeHTTP(rec, req.Clone(req.Context()))
-					if rec.Code != http.StatusOK {
-						b.Errorf("status %d: %s", rec.Code, rec.Body.String())
-						return
-					}
-				}
-			})
-		})
+		for _, chain := range []string{"chain", "unchained"} {
+			b.Run(backend+"/"+chain, func(b *testing.B) { benchBulkRead(b, backend, chain == "chain") })
+		}
 	}
+}
+
+func benchBulkRead(b *testing.B, backend string, chained bool) {
+	s := startServer(b, backend, map[string]string{"LOG_LEVEL": "error"})
+	token := seedEnvironment(b, s, 20)
+	handler := s.Server.Unchained()
+	if chained {
+		handler = s.Server
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/projects/bench/environments/prod/secrets", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.RemoteAddr = "127.0.0.1:40000"
+	b.SetParallelism(32) // many clients, as a service fleet starting up
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req.Clone(req.Context()))
+			if rec.Code != http.StatusOK {
+				b.Errorf("status %d: %s", rec.Code, rec.Body.String())
+				return
+			}
+		}
+	})
 }
 
 // seedEnvironment creates project "bench" with n secrets in prod and

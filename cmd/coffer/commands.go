@@ -144,7 +144,7 @@ func withStore(cmd *cobra.Command, fn func(context.Context, *Main) error) error 
 		}
 	}
 	m := NewMain(cfg, newLogger(cfg))
-	if m.Store, err = openStore(cmd.Context(), cfg, m.Logger, nil); err != nil {
+	if m.Store, err = openStore(cmd.Context(), cfg, m.Logger, nil, nil); err != nil {
 		return err
 	}
 	defer m.closeStores()

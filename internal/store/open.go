@@ -24,7 +24,7 @@ const sqliteConns = 8
 // Open connects to the database cfg names and checks that it answers. It
 // does not migrate: call MigrateUp.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
-	s := &Store{logger: cfg.Logger, slow: cfg.SlowQuery, tracer: cfg.Tracer}
+	s := &Store{logger: cfg.Logger, slow: cfg.SlowQuery, tracer: cfg.Tracer, observe: cfg.Observe}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

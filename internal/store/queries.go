@@ -33,8 +33,8 @@ type queries struct {
 // queriesOn returns the store's queries running on db: the pool, or a
 // transaction when inTx.
 func (s *Store) queriesOn(db querier, inTx bool) queries {
-	if s.slow > 0 || s.tracer != nil {
-		db = slowLog{db: db, threshold: s.slow, logger: s.logger, tracer: s.tracer, system: dbSystem(s.dialect)}
+	if s.slow > 0 || s.tracer != nil || s.observe != nil {
+		db = slowLog{db: db, threshold: s.slow, logger: s.logger, tracer: s.tracer, record: s.observe, system: dbSystem(s.dialect)}
 	}
 	q := queries{db: db, dialect: s.dialect}
 	if !inTx {
@@ -51,8 +51,9 @@ type slowLog struct {
 	db        querier
 	threshold time.Duration
 	logger    *slog.Logger
-	tracer    trace.Tracer // nil: no spans
-	system    string       // db.system.name
+	tracer    trace.Tracer                     // nil: no spans
+	record    func(op string, d time.Duration) // nil: no latency metric
+	system    string                           // db.system.name
 }
 
 // start opens the statement's span, when tracing. The span of a query ends
@@ -77,7 +78,12 @@ func (l slowLog) observe(ctx context.Context, span trace.Span, query string, sta
 		}
 		span.End()
 	}
-	if d := time.Since(start); l.threshold > 0 && d > l.threshold {
+	d := time.Since(start)
+	if l.record != nil {
+		op, _, _ := strings.Cut(strings.TrimSpace(query), " ")
+		l.record(strings.ToLower(op), d)
+	}
+	if l.threshold > 0 && d > l.threshold {
 		l.logger.LogAttrs(ctx, slog.LevelWarn, "slow query",
 			slog.String("statement", query), slog.Duration("duration", d))
 	}

@@ -37,6 +37,9 @@ type Config struct {
 	// Tracer, when set, wraps every statement in a span holding its text
 	// (never its arguments); nil creates no spans.
 	Tracer trace.Tracer
+	// Observe, when set, receives every statement's kind ("select",
+	// "insert"…) and duration, for the query latency metric.
+	Observe func(op string, d time.Duration)
 }
 
 // Dialects.
@@ -65,9 +68,10 @@ type Store struct {
 	db      *sql.DB
 	dialect string
 	logger  *slog.Logger
-	slow    time.Duration // Config.SlowQuery
-	tracer  trace.Tracer  // Config.Tracer
-	stmts   *stmtCache    // SQLite only: statements prepared once
+	slow    time.Duration                    // Config.SlowQuery
+	tracer  trace.Tracer                     // Config.Tracer
+	observe func(op string, d time.Duration) // Config.Observe
+	stmts   *stmtCache                       // SQLite only: statements prepared once
 }
 
 // Tx is a write transaction. Methods return *coffer.Error with ENOTFOUND or
