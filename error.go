@@ -12,16 +12,17 @@ import (
 // Error codes. They are stable: clients match on them, and the HTTP layer maps
 // each to exactly one status in one table.
 const (
-	EINVALID      = "invalid"      // the request is malformed or a value is out of range
-	ENOTFOUND     = "not_found"    // missing, or not visible to the caller
-	ECONFLICT     = "conflict"     // the change clashes with existing state
-	EUNAUTHORIZED = "unauthorized" // no valid credentials
-	EFORBIDDEN    = "forbidden"    // credentials valid, action refused (never used to hide existence)
-	ETOOLARGE     = "too_large"    // a body or value is over its limit
-	ERATELIMITED  = "rate_limited" // too many requests
-	EUNAVAILABLE  = "unavailable"  // a dependency is down; retry later
-	EINTERNAL     = "internal"     // a fault of ours; details are logged, never returned
-	EPRECONDITION = "precondition" // a conditional request's precondition failed
+	EINVALID      = "invalid"            // the request is malformed or a value is out of range
+	ENOTFOUND     = "not_found"          // missing, or not visible to the caller
+	ECONFLICT     = "conflict"           // the change clashes with existing state
+	EUNAUTHORIZED = "unauthorized"       // no valid credentials
+	EFORBIDDEN    = "forbidden"          // credentials valid, action refused (never used to hide existence)
+	ETOOLARGE     = "too_large"          // a body or value is over its limit
+	ERATELIMITED  = "rate_limited"       // too many requests
+	EUNAVAILABLE  = "unavailable"        // a dependency is down; retry later
+	EINTERNAL     = "internal"           // a fault of ours; details are logged, never returned
+	EPRECONDITION = "precondition"       // a conditional request's precondition failed
+	EMETHOD       = "method_not_allowed" // the path exists, the method does not
 )
 
 // Error is a domain error: a stable code and a message written for people.

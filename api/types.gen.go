@@ -186,16 +186,17 @@ func (e AuthStatusSignupMode) Valid() bool {
 
 // Defines values for ErrorCode.
 const (
-	ErrorCodeConflict     ErrorCode = "conflict"
-	ErrorCodeForbidden    ErrorCode = "forbidden"
-	ErrorCodeInternal     ErrorCode = "internal"
-	ErrorCodeInvalid      ErrorCode = "invalid"
-	ErrorCodeNotFound     ErrorCode = "not_found"
-	ErrorCodePrecondition ErrorCode = "precondition"
-	ErrorCodeRateLimited  ErrorCode = "rate_limited"
-	ErrorCodeTooLarge     ErrorCode = "too_large"
-	ErrorCodeUnauthorized ErrorCode = "unauthorized"
-	ErrorCodeUnavailable  ErrorCode = "unavailable"
+	ErrorCodeConflict         ErrorCode = "conflict"
+	ErrorCodeForbidden        ErrorCode = "forbidden"
+	ErrorCodeInternal         ErrorCode = "internal"
+	ErrorCodeInvalid          ErrorCode = "invalid"
+	ErrorCodeMethodNotAllowed ErrorCode = "method_not_allowed"
+	ErrorCodeNotFound         ErrorCode = "not_found"
+	ErrorCodePrecondition     ErrorCode = "precondition"
+	ErrorCodeRateLimited      ErrorCode = "rate_limited"
+	ErrorCodeTooLarge         ErrorCode = "too_large"
+	ErrorCodeUnauthorized     ErrorCode = "unauthorized"
+	ErrorCodeUnavailable      ErrorCode = "unavailable"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
@@ -208,6 +209,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeInternal:
 		return true
 	case ErrorCodeInvalid:
+		return true
+	case ErrorCodeMethodNotAllowed:
 		return true
 	case ErrorCodeNotFound:
 		return true

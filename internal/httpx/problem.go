@@ -23,6 +23,7 @@ var statusByCode = map[string]int{
 	coffer.ENOTFOUND:     http.StatusNotFound,
 	coffer.ECONFLICT:     http.StatusConflict,
 	coffer.EPRECONDITION: http.StatusPreconditionFailed,
+	coffer.EMETHOD:       http.StatusMethodNotAllowed,
 	coffer.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	coffer.ERATELIMITED:  http.StatusTooManyRequests,
 	coffer.EUNAVAILABLE:  http.StatusServiceUnavailable,

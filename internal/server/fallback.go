@@ -27,7 +27,7 @@ func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowed(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			httpx.WriteProblem(w, r, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; use "+strings.Join(allow, ", ")+".")
+			httpx.WriteProblem(w, r, http.StatusMethodNotAllowed, coffer.EMETHOD, r.Method+" is not allowed here; use "+strings.Join(allow, ", ")+".")
 			return
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/health") || s.cfg.Web == nil {

@@ -777,7 +777,7 @@ export interface components {
          * @description A stable error code; each maps to exactly one HTTP status.
          * @enum {string}
          */
-        ErrorCode: "invalid" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "too_large" | "rate_limited" | "unavailable" | "internal" | "precondition";
+        ErrorCode: "invalid" | "not_found" | "conflict" | "unauthorized" | "forbidden" | "too_large" | "rate_limited" | "unavailable" | "internal" | "precondition" | "method_not_allowed";
         /**
          * @description What an audit event records.
          * @enum {string}
