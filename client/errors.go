@@ -104,6 +104,8 @@ func codeForStatus(status int) string {
 		c = api.ErrorCodeNotFound
 	case http.StatusConflict:
 		c = api.ErrorCodeConflict
+	case http.StatusMethodNotAllowed:
+		c = api.ErrorCodeMethodNotAllowed
 	case http.StatusPreconditionFailed:
 		c = api.ErrorCodePrecondition
 	case http.StatusRequestEntityTooLarge:

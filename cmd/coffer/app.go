@@ -143,7 +143,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		AllowedOrigins: allowedOrigins(cfg),
 		MetricsToken:   cfg.MetricsToken, ServeMetrics: cfg.MetricsAddr == "",
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxImportSize: cfg.MaxImportBytes,
-		Timeout: 30 * time.Second, AccessTTL: cfg.AccessTokenTTL, SessionTTL: cfg.SessionTTL,
+		Timeout: 30 * time.Second, AccessTTL: cfg.AccessTokenTTL,
 	})
 	m.startBackground(replicas) // jobs.go
 	return m.listen(m.Server)

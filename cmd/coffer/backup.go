@@ -59,7 +59,7 @@ func newBackupCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withStore(cmd, func(ctx context.Context, m *Main) error {
+			return withStore(cmd, mustExist, func(ctx context.Context, m *Main) error {
 				report := cmd.OutOrStdout()
 				if out == "-" {
 					report = cmd.ErrOrStderr()
@@ -126,36 +126,29 @@ the database first.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			keyring, err := commandKeyring(cfg)
-			if err != nil {
-				return err
-			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			// Unlike withStore, a missing SQLite file is created: restoring
-			// into a new data directory is the point.
-			m := NewMain(cfg, newLogger(cfg))
-			if m.Store, err = openStore(cmd.Context(), cfg, m.Logger, nil, nil); err != nil {
-				return err
-			}
-			defer m.closeStores()
-			fmt.Fprintf(cmd.OutOrStdout(), "Restoring %s into %s with ENCRYPTION_KEY id %s.\n", args[0], storeName(cfg), keyring.CurrentID())
-			sum, err := restoreBackup(cmd.Context(), m.Store, f, key.Identities, keyring, force)
-			if err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "The restore FAILED; nothing of the archive was kept: %v\n", err)
-				return err
-			}
-			printSummary(cmd.OutOrStdout(), "Restored", sum)
-			fmt.Fprintln(cmd.OutOrStdout(), "Every project key opens with ENCRYPTION_KEY and the audit chain verifies.")
-			fmt.Fprintln(cmd.OutOrStdout(), keyNotice)
-			return nil
+			// Restoring into a new data directory is the point: the
+			// database may be created.
+			return withStore(cmd, mayCreate, func(ctx context.Context, m *Main) error {
+				keyring, err := commandKeyring(m.Config)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Restoring %s into %s with ENCRYPTION_KEY id %s.\n", args[0], storeName(m.Config), keyring.CurrentID())
+				sum, err := restoreBackup(ctx, m.Store, f, key.Identities, keyring, force)
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "The restore FAILED; nothing of the archive was kept: %v\n", err)
+					return err
+				}
+				printSummary(cmd.OutOrStdout(), "Restored", sum)
+				fmt.Fprintln(cmd.OutOrStdout(), "Every project key opens with ENCRYPTION_KEY and the audit chain verifies.")
+				fmt.Fprintln(cmd.OutOrStdout(), keyNotice)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&keyFile, "key-file", "", "file holding the backup key (age identity or passphrase)")

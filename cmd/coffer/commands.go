@@ -91,7 +91,7 @@ func newMigrateCmd() *cobra.Command {
 		Short: "Revert migrations (one by default; --steps 0 reverts all)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, func(ctx context.Context, m *Main) error {
+			return withStore(cmd, mustExist, func(ctx context.Context, m *Main) error {
 				return m.Store.MigrateDown(ctx, steps)
 			})
 		},
@@ -101,14 +101,14 @@ func newMigrateCmd() *cobra.Command {
 		&cobra.Command{
 			Use: "up", Short: "Apply every pending migration", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				return withStore(cmd, func(ctx context.Context, m *Main) error { return m.Store.MigrateUp(ctx) })
+				return withStore(cmd, mayCreate, func(ctx context.Context, m *Main) error { return m.Store.MigrateUp(ctx) })
 			},
 		},
 		down,
 		&cobra.Command{
 			Use: "status", Short: "List migrations and whether each is applied", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				return withStore(cmd, func(ctx context.Context, m *Main) error {
+				return withStore(cmd, mustExist, func(ctx context.Context, m *Main) error {
 					st, err := m.Store.MigrationStatus(ctx)
 					if err != nil {
 						return err
@@ -130,15 +130,21 @@ func newMigrateCmd() *cobra.Command {
 	return cmd
 }
 
-// withStore runs fn with the configured store open. Only `migrate up` may
-// create a SQLite database; the other commands refuse a missing one rather
-// than inspect a new, empty file in the wrong place.
-func withStore(cmd *cobra.Command, fn func(context.Context, *Main) error) error {
+// What a command may find in place of its SQLite database.
+const (
+	mustExist = false // inspect or change an existing database
+	mayCreate = true  // make a new one (migrate up, backup restore)
+)
+
+// withStore runs fn with the configured store open. A command that must
+// find an existing SQLite database refuses a missing file rather than
+// inspect a new, empty one in the wrong place.
+func withStore(cmd *cobra.Command, create bool, fn func(context.Context, *Main) error) error {
 	cfg, err := loadConfig(cmd)
 	if err != nil {
 		return err
 	}
-	if cfg.SQLitePath != "" && cmd.CommandPath() != "coffer migrate up" {
+	if cfg.SQLitePath != "" && !create {
 		if _, err := os.Stat(cfg.SQLitePath); err != nil {
 			return fmt.Errorf("no database at %s (DATA_DIR=%s): %w", cfg.SQLitePath, cfg.DataDir, err)
 		}
@@ -183,7 +189,7 @@ func newAuditCmd() *cobra.Command {
 		Short: "Check the hash chain of the whole audit log",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, func(ctx context.Context, m *Main) error {
+			return withStore(cmd, mustExist, func(ctx context.Context, m *Main) error {
 				n, err := audit.Verify(ctx, m.Store)
 				if err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "The audit log does NOT verify after %d good events: %v\n", n, err)

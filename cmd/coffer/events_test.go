@@ -435,23 +435,11 @@ func TestEventsShutdownClosesWith1001(t *testing.T) {
 // metricValue returns the value of the named counter or gauge on s.
 func metricValue(t *testing.T, s *testServer, name string) float64 {
 	t.Helper()
-	mfs, err := s.Metrics.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
+	v, found := metricSample(t, s, name, "", "")
+	if !found {
+		t.Fatalf("metric %s not found", name)
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if m.GetCounter() != nil {
-				return m.GetCounter().GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("metric %s not found", name)
-	return 0
+	return v
 }
 
 func sincePtr(v int64) *int64 { return &v }

@@ -351,7 +351,7 @@ func TestPersonalAndServiceTokens(t *testing.T) {
 
 		rw := ok(owner.CreateServiceToken(ctx, "shop", api.CreateServiceTokenRequest{Name: "deploy", Environments: []string{"dev"}, Access: "read_write"})).get(t)
 		rwc := s.newClient(t, client.WithToken(rw.Secret))
-		sec, _ := mustPutWith(t, rwc, "FROM_CI", "v")
+		sec, _ := mustPut(t, rwc, "FROM_CI", "v", "")
 		if sec.UpdatedBy.Type != "token" || sec.UpdatedBy.ID != rw.Token.ID {
 			t.Fatalf("written by %+v", sec.UpdatedBy)
 		}
@@ -364,10 +364,6 @@ func TestPersonalAndServiceTokens(t *testing.T) {
 			t.Fatalf("live tokens: %+v", tokens)
 		}
 	})
-}
-
-func mustPutWith(t *testing.T, c *client.Client, key, value string) (*api.Secret, bool) {
-	return mustPut(t, c, key, value, "")
 }
 
 func TestMembersAndLastOwner(t *testing.T) {
@@ -401,7 +397,7 @@ func TestMembersAndLastOwner(t *testing.T) {
 		if len(members) != 2 {
 			t.Fatalf("members: %+v", members)
 		}
-		ok(struct{}{}, owner.RemoveMember(ctx, "shop", ou.ID)).get(t) // a member may leave
+		noErr(t, owner.RemoveMember(ctx, "shop", ou.ID)) // a member may leave
 		_, err = owner.Project(ctx, "shop")
 		wantStatus(t, err, http.StatusNotFound)
 	})

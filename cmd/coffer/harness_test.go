@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/config"
 	"github.com/cofferhq/coffer/internal/storetest"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // backends are the stores every integration test runs against.
@@ -79,9 +82,7 @@ func testConfig(t testing.TB, backend string, env map[string]string) *config.Con
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, problems := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, func(string) ([]byte, error) {
-		return nil, nil
-	})
+	cfg, problems := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, os.ReadFile)
 	if len(problems) > 0 {
 		t.Fatalf("config: %v", problems)
 	}
@@ -126,4 +127,31 @@ func (s *testServer) newClient(t *testing.T, opts ...client.Option) *client.Clie
 // uniqueEmail returns an email no other test uses.
 func uniqueEmail(t *testing.T, name string) string {
 	return strings.ToLower(name) + "-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-") + "@example.test"
+}
+
+// metricSample returns the value of the first series of the counter or
+// gauge name on s that has label=value (any series when label is "").
+func metricSample(t *testing.T, s *testServer, name, label, value string) (float64, bool) {
+	t.Helper()
+	mfs, err := s.Metrics.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if label != "" && !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool {
+				return l.GetName() == label && l.GetValue() == value
+			}) {
+				continue
+			}
+			if m.GetCounter() != nil {
+				return m.GetCounter().GetValue(), true
+			}
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
 }

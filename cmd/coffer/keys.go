@@ -38,7 +38,7 @@ It is safe to run again: projects already wrapped by ENCRYPTION_KEY are only
 checked. See docs/key-rotation.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, func(ctx context.Context, m *Main) error {
+			return withStore(cmd, mustExist, func(ctx context.Context, m *Main) error {
 				keyring, err := commandKeyring(m.Config)
 				if err != nil {
 					return err
@@ -58,7 +58,7 @@ func newKeysStatusCmd() *cobra.Command {
 		Short: "Show how many project keys each key-encryption key wraps",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withStore(cmd, func(ctx context.Context, m *Main) error {
+			return withStore(cmd, mustExist, func(ctx context.Context, m *Main) error {
 				keyring, err := commandKeyring(m.Config)
 				if err != nil {
 					return err

@@ -188,23 +188,8 @@ func (r *pgReplica) stop(t *testing.T) {
 // when that series does not exist yet).
 func labelled(t *testing.T, s *testServer, name, label, value string) float64 {
 	t.Helper()
-	mfs, err := s.Metrics.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	v, _ := metricSample(t, s, name, label, value)
+	return v
 }
 
 // TestReplicaReads runs Coffer on the test PostgreSQL server with a real

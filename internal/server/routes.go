@@ -130,8 +130,8 @@ func (s *Server) limit(scope string, l ratelimit.Limit, key func(*http.Request) 
 	})(h)
 }
 
-// keyByCredential counts API requests per credential: the token id or the
-// session of the authenticated caller.
+// keyByCredential counts API requests per caller: the service token, or
+// the user (across their sessions and personal tokens).
 func keyByCredential(r *http.Request) (string, bool) {
 	id := httpx.InfoFrom(r.Context()).ActorID
 	return id, id != ""

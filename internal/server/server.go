@@ -41,7 +41,6 @@ type Config struct {
 	MaxImportSize int64
 	Timeout       time.Duration
 	AccessTTL     time.Duration
-	SessionTTL    time.Duration
 	// Web serves the browser client; nil when it is not built.
 	Web http.Handler
 
