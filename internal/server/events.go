@@ -91,18 +91,45 @@ func newFeedHub() *feedHub {
 	return &feedHub{conns: map[*feedConn]struct{}{}, perActor: map[string]int{}}
 }
 
-// join registers c unless the server is shutting down or c's actor is at
-// its cap; the error is the reason to close c with.
-func (h *feedHub) join(c *feedConn, max int) error {
+// reserve counts one more connection for key unless the server is shutting
+// down or key is at its cap; the error is the reason to close with. It runs
+// before the upgrade, so that connections are counted in the order their
+// handshakes are answered: the one over the cap is always the newest.
+func (h *feedHub) reserve(key string, max int) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
 		return closeShutdown
 	}
-	if h.perActor[c.actorKey] >= max {
+	if h.perActor[key] >= max {
 		return closeTooMany
 	}
-	h.perActor[c.actorKey]++
+	h.perActor[key]++
+	return nil
+}
+
+// release gives back a reservation that never became a connection.
+func (h *feedHub) release(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.unreserve(key)
+}
+
+func (h *feedHub) unreserve(key string) {
+	if h.perActor[key]--; h.perActor[key] <= 0 {
+		delete(h.perActor, key)
+	}
+}
+
+// join registers c, which holds a reservation, unless the server started
+// shutting down meanwhile.
+func (h *feedHub) join(c *feedConn) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		h.unreserve(c.actorKey)
+		return closeShutdown
+	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
 	return nil
@@ -115,9 +142,7 @@ func (h *feedHub) leave(c *feedConn) {
 		return
 	}
 	delete(h.conns, c)
-	if h.perActor[c.actorKey]--; h.perActor[c.actorKey] <= 0 {
-		delete(h.perActor, c.actorKey)
-	}
+	h.unreserve(c.actorKey)
 	h.wg.Done()
 }
 
@@ -172,25 +197,32 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
+	limits := s.cfg.FeedLimits.withDefaults()
+	key := feedActorKey(coffer.ActorFromContext(r.Context()))
+	refused := s.feeds.reserve(key, limits.MaxConnsPerActor)
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		// Checked again by the library, host by host, after our stricter
 		// scheme-and-host check above.
 		OriginPatterns: s.cfg.AllowedOrigins,
 	})
 	if err != nil {
+		if refused == nil {
+			s.feeds.release(key)
+		}
 		return // Accept has answered
 	}
-	limits := s.cfg.FeedLimits.withDefaults()
 	ws.SetReadLimit(limits.MaxMessageBytes)
-	c := newFeedConn(s, ws, r, limits)
-	if err := s.feeds.join(c, limits.MaxConnsPerActor); err != nil {
-		var cr closeReason
-		errors.As(err, &cr)
-		_ = ws.Close(cr.code, cr.reason)
-		return
+	if refused == nil {
+		c := newFeedConn(s, ws, r, limits)
+		if refused = s.feeds.join(c); refused == nil {
+			defer s.feeds.leave(c)
+			s.cfg.Metrics.WSConnected()
+			defer s.cfg.Metrics.WSDisconnected()
+			c.run()
+			return
+		}
 	}
-	defer s.feeds.leave(c)
-	s.cfg.Metrics.WSConnected()
-	defer s.cfg.Metrics.WSDisconnected()
-	c.run()
+	var cr closeReason
+	errors.As(refused, &cr)
+	_ = ws.Close(cr.code, cr.reason)
 }

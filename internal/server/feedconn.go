@@ -52,10 +52,7 @@ type feedSub struct {
 
 func newFeedConn(s *Server, ws *websocket.Conn, r *http.Request, limits FeedLimits) *feedConn {
 	a := coffer.ActorFromContext(r.Context())
-	key := "user:" + a.UserID
-	if !a.IsUser() {
-		key = "token:" + a.TokenID
-	}
+	key := feedActorKey(a)
 	// The request's context ends with the handler; keep its values (actor,
 	// origin, logger) under a cancellation of our own.
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
@@ -182,4 +179,13 @@ func (c *feedConn) sendEvent(e coffer.Event) {
 	if c.send(eventMessage(e)) {
 		c.s.cfg.Metrics.WSEventsSent(1)
 	}
+}
+
+// feedActorKey is what the per-actor cap counts a connection under: the
+// user across all its sessions, or the token.
+func feedActorKey(a coffer.Actor) string {
+	if a.IsUser() {
+		return "user:" + a.UserID
+	}
+	return "token:" + a.TokenID
 }
