@@ -8,6 +8,8 @@ test('markup in values, comments and names renders as literal text', async ({ pa
   await page.getByLabel('Email', { exact: true }).fill('mallory@example.com');
   await page.getByLabel('Password', { exact: true }).fill('Zebra-Quartz-Lantern-4217');
   await page.getByRole('button', { name: 'Create account' }).click();
+  // The projects page has a Name field too: wait for it, not the sign-up one.
+  await expect(page.getByRole('heading', { name: 'Projects' })).toBeVisible();
 
   await page.getByLabel('Name', { exact: true }).fill(payloads[0]!);
   await page.getByLabel('Slug', { exact: true }).fill('xss');
@@ -22,6 +24,7 @@ test('markup in values, comments and names renders as literal text', async ({ pa
     await page.getByLabel('Comment', { exact: true }).fill(payload);
     await page.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByRole('row', { name: new RegExp(`XSS_${i}`) })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Add secret' })).toBeEnabled();
   }
   await page.getByRole('button', { name: 'Reveal all' }).click();
   for (const payload of payloads) {
