@@ -988,6 +988,10 @@ type ListSecretsParams struct {
 
 	// IfNoneMatch An ETag from an earlier read; 304 when it is still current.
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+
+	// CacheControl `no-cache` or `max-age=0`: answer at least as new as the primary
+	// database, not from this instance's cached revision.
+	CacheControl *string `json:"Cache-Control,omitempty"`
 }
 
 // PutSecretsTextBody defines parameters for PutSecrets.

@@ -22,6 +22,12 @@ type SecretsOptions struct {
 	// IfNoneMatch is the ETag of an earlier read; when the environment has
 	// not changed since, the server answers 304 and nothing is transferred.
 	IfNoneMatch string
+	// Fresh asks for an answer at least as new as the primary database
+	// (Cache-Control: no-cache). Without it, a server that has not yet
+	// heard of a change made through another instance answers from its
+	// cache, for a few milliseconds and at most a second. Use it after a
+	// live event, or to read a change made through another server.
+	Fresh bool
 }
 
 // SecretsResult is the answer of a bulk read.
@@ -46,9 +52,12 @@ func (c *Client) Secrets(ctx context.Context, project, env string, opts SecretsO
 	if opts.Since != nil {
 		q.Set("since", strconv.FormatInt(*opts.Since, 10))
 	}
-	r := request{method: http.MethodGet, path: p, query: q}
+	r := request{method: http.MethodGet, path: p, query: q, header: http.Header{}}
 	if opts.IfNoneMatch != "" {
-		r.header = http.Header{"If-None-Match": {opts.IfNoneMatch}}
+		r.header.Set("If-None-Match", opts.IfNoneMatch)
+	}
+	if opts.Fresh {
+		r.header.Set("Cache-Control", "no-cache")
 	}
 	resp, err := c.send(ctx, r)
 	if err != nil {

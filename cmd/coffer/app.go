@@ -40,6 +40,9 @@ type Main struct {
 	Health  *health.Health
 	Metrics *metrics.Metrics
 	Server  *server.Server
+	// FeedLimits bounds the live feeds; zero fields take their defaults
+	// (set it before Run; tests shorten the heartbeat with it).
+	FeedLimits server.FeedLimits
 
 	audit    *audit.Writer
 	limiter  *ratelimit.Memory
@@ -112,7 +115,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		CSRFKey: csrfKey(cfg.JWTSecret), AuditLog: m.audit, Logger: m.Logger, SignupMode: cfg.SignupMode,
 		AccessTTL: cfg.AccessTokenTTL, SessionTTL: cfg.SessionTTL,
 		Events: m.live.publisher(), Limiter: m.live.limiter, AccountLimit: ratelimit.Limit{Rate: 10, Period: time.Minute, Burst: 10},
-		Replicas: replicas,
+		Replicas: replicas, Bundles: m.live.sharedBundles(),
 	})
 	// Every event, local or relayed by Redis, drops the lookups it makes
 	// stale: a revoked token stops working on every instance at once.
@@ -137,6 +140,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Telemetry:      m.serverTelemetry(),
 		Limiter:        m.live.limiter,
 		Events:         m.live.broker,
+		FeedLimits:     m.FeedLimits,
 		ClientLimit:    ratelimit.Limit{Rate: cfg.RateLimitMaxRequests, Period: window, Burst: cfg.RateLimitMaxRequests},
 		AuthLimit:      ratelimit.PerMinute(cfg.RateLimitAuthPerMin),
 		TokenLimit:     ratelimit.Limit{Rate: cfg.RateLimitTokenPerMin, Period: time.Minute, Burst: max(1, cfg.RateLimitTokenPerMin/10)},

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/client"
+	"github.com/cofferhq/coffer/internal/redis/redistest"
 	"github.com/cofferhq/coffer/internal/store"
 )
 
@@ -53,6 +56,46 @@ func TestCanaryNeverStoredInClear(t *testing.T) {
 			t.Error("the canary is in the logs")
 		}
 	})
+}
+
+// TestCanaryNeverInRedis reads a canary value through an instance with
+// Redis, which caches the environment's bundle there, and looks for the
+// value in every key Coffer wrote.
+func TestCanaryNeverInRedis(t *testing.T) {
+	redisURL := redistest.URL(t)
+	s := startServer(t, "sqlite", map[string]string{"REDIS_URL": redisURL})
+	ctx := t.Context()
+	c, _ := s.signup(t, "owner")
+	ok(c.CreateProject(ctx, api.CreateProjectRequest{Slug: "shop", Name: "Shop"})).get(t)
+	canary := "CANARY-" + fmt.Sprint(os.Getpid()) + "-c0ffee-in-redis"
+	if _, _, err := c.PutSecret(ctx, "shop", "dev", "CANARY", api.PutSecretRequest{Value: canary}); err != nil {
+		t.Fatal(err)
+	}
+	if b := ok(c.Secrets(ctx, "shop", "dev", client.SecretsOptions{})).get(t); len(b.Bundle.Secrets) != 1 {
+		t.Fatalf("read back: %+v", b.Bundle)
+	}
+	env := ok(c.Environment(ctx, "shop", "dev")).get(t)
+
+	rdb := goredis.NewClient(mustParseRedisURL(t, redisURL))
+	defer rdb.Close()
+	keys, err := rdb.Keys(ctx, "coffer:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundleKey := fmt.Sprintf("coffer:bundle:%s:%d", env.ID, env.Revision)
+	found := false
+	for _, k := range keys {
+		found = found || k == bundleKey
+		if typ := rdb.Type(ctx, k).Val(); typ != "string" {
+			continue // rate-limit counters are hashes of numbers
+		}
+		if v := rdb.Get(ctx, k).Val(); strings.Contains(v, "c0ffee-in-redis") || strings.Contains(k, "c0ffee-in-redis") {
+			t.Errorf("the canary is in Redis key %s in the clear", k)
+		}
+	}
+	if !found {
+		t.Fatalf("no bundle %s in Redis: this test looked at nothing", bundleKey)
+	}
 }
 
 // scanAllRows reads every column of every table as text and fails if any

@@ -148,7 +148,9 @@ func (w *watcher) fetcher(ctx context.Context, current *cachedBundle, trigger <-
 			return
 		case <-trigger:
 		}
-		res, err := w.c.Secrets(ctx, w.t.project, w.t.env, client.SecretsOptions{IfNoneMatch: current.ETag})
+		// Fresh: the server answering may not be the one whose feed told
+		// of the change, and may not have heard of it yet.
+		res, err := w.c.Secrets(ctx, w.t.project, w.t.env, client.SecretsOptions{IfNoneMatch: current.ETag, Fresh: true})
 		if err != nil {
 			if ctx.Err() == nil {
 				fmt.Fprintf(w.log, "coffer: could not refetch %s: %v\n", w.t, describe(err))

@@ -9,15 +9,17 @@ import (
 	"github.com/cofferhq/coffer/internal/health"
 	"github.com/cofferhq/coffer/internal/ratelimit"
 	"github.com/cofferhq/coffer/internal/redis"
+	"github.com/cofferhq/coffer/internal/service"
 )
 
 // live is what Main owns for live events and, with REDIS_URL, for sharing
-// state between instances: the local broker, the Redis client, the bus
-// and the shared rate limiter.
+// state between instances: the local broker, the Redis client, the bus,
+// the shared bundle cache and the shared rate limiter.
 type live struct {
 	broker  *events.Broker
 	redis   *redis.Client // nil without REDIS_URL
 	bus     *redis.Bus
+	bundles *redis.Bundles
 	limiter ratelimit.Limiter
 }
 
@@ -35,6 +37,7 @@ func (m *Main) startLive(local *ratelimit.Memory) error {
 	}
 	m.live.redis = c
 	m.live.bus = redis.NewBus(c, m.live.broker, redis.DefaultChannel)
+	m.live.bundles = redis.NewBundles(c)
 	m.live.limiter = redis.NewLimiter(c, local)
 	return nil
 }
@@ -45,6 +48,14 @@ func (l *live) publisher() coffer.EventPublisher {
 		return l.bus
 	}
 	return l.broker
+}
+
+// sharedBundles is the bundle cache shared through Redis, if any.
+func (l *live) sharedBundles() service.SharedBundles {
+	if l.bundles == nil {
+		return nil // not a typed nil: the service tests for nil
+	}
+	return l.bundles
 }
 
 // healthChecks adds the redis check, critical only when REDIS_URL is set

@@ -22,7 +22,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/redis/redistest"
 	"github.com/cofferhq/coffer/internal/storetest"
@@ -113,9 +115,19 @@ func (in *node) server() *testServer { return &testServer{URL: in.URL} }
 // cluster is three instances on one PostgreSQL schema and one Redis,
 // behind a balancer.
 type cluster struct {
+	redisURL  string
 	instances []*node
 	lb        *lbProxy
 	db        *sql.DB // the shared schema, for looking at the leases table
+}
+
+func mustParseRedisURL(t *testing.T, u string) *goredis.Options {
+	t.Helper()
+	opt, err := goredis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opt
 }
 
 func randomHexKey(n int) string {
@@ -144,7 +156,7 @@ func startCluster(t *testing.T, n int) *cluster {
 		"RATE_LIMIT_AUTH_PER_MINUTE=100000", "RATE_LIMIT_MAX_REQUESTS=1000000", "RATE_LIMIT_TOKEN_PER_MINUTE=1000000",
 		"JOB_LEASE_TTL=1s", "CLEANUP_INTERVAL=1s", "SHUTDOWN_DRAIN=0s",
 	}
-	c := &cluster{}
+	c := &cluster{redisURL: redisURL}
 	var urls []string
 	for i := range n {
 		p := startProcess(t, bin, env...)
@@ -334,6 +346,53 @@ func TestMultiInstance(t *testing.T) {
 				t.Errorf("subscriber %d got %+v", i, fr)
 			}
 		}
+	})
+
+	t.Run("BulkReadsShareSealedBundlesAndSeeOtherInstancesWrites", func(t *testing.T) {
+		onA := a.newClient(t, client.WithToken(token))
+		onB := b.newClient(t, client.WithToken(token))
+		ok(onA.CreateProject(ctx, api.CreateProjectRequest{Slug: "cached", Name: "Cached"})).get(t)
+		if _, _, err := onA.PutSecret(ctx, "cached", "dev", "K", api.PutSecretRequest{Value: "v1", Comment: "from the database"}); err != nil {
+			t.Fatal(err)
+		}
+		ok(onA.Secrets(ctx, "cached", "dev", client.SecretsOptions{})).get(t) // A fills Redis
+		env := ok(onA.Environment(ctx, "cached", "dev")).get(t)
+
+		// Mark the shared copy (a comment is not sealed): B, which never
+		// read this environment, must answer from it, not from PostgreSQL.
+		rdb := goredis.NewClient(mustParseRedisURL(t, c.redisURL))
+		defer rdb.Close()
+		key := fmt.Sprintf("coffer:bundle:%s:%d", env.ID, env.Revision)
+		cached, err := rdb.Get(ctx, key).Result()
+		if err != nil {
+			t.Fatalf("A did not share the bundle: %v", err)
+		}
+		marked := strings.Replace(cached, "from the database", "from redis", 1)
+		if err := rdb.Set(ctx, key, marked, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got := ok(onB.Secrets(ctx, "cached", "dev", client.SecretsOptions{})).get(t)
+		if len(got.Bundle.Secrets) != 1 || got.Bundle.Secrets[0].Comment != "from redis" || *got.Bundle.Secrets[0].Value != "v1" {
+			t.Fatalf("B answered %+v, want the shared bundle (comment %q)", got.Bundle.Secrets, "from redis")
+		}
+
+		// A write on A: a fresh read on B sees it at once, a plain one
+		// once the event has arrived.
+		if _, _, err := onA.PutSecret(ctx, "cached", "dev", "K", api.PutSecretRequest{Value: "v2"}); err != nil {
+			t.Fatal(err)
+		}
+		fresh := ok(onB.Secrets(ctx, "cached", "dev", client.SecretsOptions{Fresh: true})).get(t)
+		if *fresh.Bundle.Secrets[0].Value != "v2" {
+			t.Fatalf("fresh read on B after the write on A: %q", *fresh.Bundle.Secrets[0].Value)
+		}
+		if _, _, err := onA.PutSecret(ctx, "cached", "dev", "K", api.PutSecretRequest{Value: "v3"}); err != nil {
+			t.Fatal(err)
+		}
+		took := pollUntil(t, time.Second, "B serves the write made on A", func() bool {
+			res := ok(onB.Secrets(ctx, "cached", "dev", client.SecretsOptions{})).get(t)
+			return *res.Bundle.Secrets[0].Value == "v3"
+		})
+		t.Logf("B served A's write %v after it returned", took)
 	})
 
 	t.Run("LoginAttemptsShareOneLimit", func(t *testing.T) {

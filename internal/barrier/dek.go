@@ -16,8 +16,12 @@ type AD struct {
 	Version       int
 }
 
+const secretDomain = "coffer/secret/v1"
+
 func (a AD) encode() []byte {
-	return newAD("coffer/secret/v1").
+	// Sized up front: a bulk read encodes one per secret.
+	size := 4*4 + len(secretDomain) + len(a.ProjectID) + len(a.EnvironmentID) + len(a.Key) + 8
+	return adBuilder(make([]byte, 0, size)).str(secretDomain).
 		str(a.ProjectID).str(a.EnvironmentID).str(a.Key).int(a.Version)
 }
 

@@ -9,7 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cofferhq/coffer"
 )
@@ -159,14 +161,26 @@ func withArticle(kind string) string {
 	return "a " + kind
 }
 
-// WriteJSON writes v as a JSON response with the given status.
+// jsonBuffers recycles response buffers: a bulk read encodes a few
+// kilobytes on every request.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// WriteJSON writes v as a JSON response with the given status, in one
+// write with its Content-Length (no chunked framing).
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // let a rare huge answer go to the collector
+			buf.Reset()
+			jsonBuffers.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, err = w.Write(append(b, '\n'))
+	_, err := w.Write(buf.Bytes())
 	return err
 }

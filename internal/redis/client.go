@@ -50,6 +50,7 @@ type Client struct {
 // may come up later). Timeouts are short: every use has a fallback, and
 // waiting longer than that for Redis is worse than using it.
 func Open(cfg Config) (*Client, error) {
+	quietLibraryLog.Do(func() { goredis.SetLogger(libraryLog{cfg.Logger}) })
 	opt, err := goredis.ParseURL(cfg.URL)
 	if err != nil {
 		// ParseURL errors can quote the URL, which may hold a password.
@@ -68,6 +69,19 @@ func Open(cfg Config) (*Client, error) {
 		c.onState(true)
 	}
 	return c, nil
+}
+
+// quietLibraryLog routes go-redis's own messages (the dial failures it
+// retries) once per process: without it they go to stderr unstructured,
+// and the Client already logs each outage, once.
+var quietLibraryLog sync.Once
+
+type libraryLog struct{ log *slog.Logger }
+
+func (l libraryLog) Printf(ctx context.Context, format string, v ...any) {
+	if l.log != nil {
+		l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
+	}
 }
 
 // Ping checks that Redis answers: the redis health check.

@@ -36,6 +36,7 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.Known = parseETag(r.Header.Get("If-None-Match"))
+	q.Fresh = noCache(r.Header)
 	b, err := s.svc.Secrets(r.Context(), r.PathValue("project"), r.PathValue("env"), q)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -70,6 +71,22 @@ func parseETag(v string) *int64 {
 		return nil
 	}
 	return &n
+}
+
+// noCache reports whether the request asks for an answer revalidated with
+// the origin (Cache-Control: no-cache or max-age=0, or the older Pragma),
+// which makes the bulk read check the environment's revision in the
+// database instead of this instance's cache.
+func noCache(h http.Header) bool {
+	for _, v := range h.Values("Cache-Control") {
+		for d := range strings.SplitSeq(v, ",") {
+			switch strings.ToLower(strings.TrimSpace(d)) {
+			case "no-cache", "max-age=0":
+				return true
+			}
+		}
+	}
+	return strings.EqualFold(strings.TrimSpace(h.Get("Pragma")), "no-cache")
 }
 
 func dotenv(secrets []*coffer.Secret) string {

@@ -44,11 +44,9 @@ func (s *Service) project(ctx context.Context, slug string, act coffer.Action) (
 	}
 	sc := &scope{actor: a, project: p}
 	if a.IsUser() {
-		role, err := s.Store.MemberRole(ctx, p.ID, a.UserID)
-		if err != nil && coffer.ErrorCode(err) != coffer.ENOTFOUND {
+		if sc.role, err = s.memberRole(ctx, p.ID, a.UserID); err != nil {
 			return nil, err
 		}
-		sc.role = role
 	}
 	if !sc.can(coffer.ActProjectRead) {
 		return nil, errProjectNotFound
@@ -66,13 +64,9 @@ func (s *Service) environment(ctx context.Context, projectSlug, envSlug string, 
 	if err != nil {
 		return nil, err
 	}
-	env, err := s.Store.EnvironmentBySlug(ctx, sc.project.ID, envSlug)
-	if coffer.ErrorCode(err) == coffer.ENOTFOUND {
-		return nil, errEnvNotFound
-	} else if err != nil {
+	if sc.env, err = s.environmentBySlug(ctx, sc.project.ID, envSlug); err != nil {
 		return nil, err
 	}
-	sc.env = env
 	if !sc.can(coffer.ActEnvRead) {
 		return nil, errEnvNotFound
 	}
@@ -101,15 +95,67 @@ func (s *Service) user(ctx context.Context) (coffer.Actor, error) {
 // projectBySlug reads a project through the lookup cache. Callers get their
 // own copy: they may change it (UpdateProject does).
 func (s *Service) projectBySlug(ctx context.Context, slug string) (*coffer.Project, error) {
-	if p, ok := get(s.cache, s.cache.projects, slug); ok {
-		cp := *p
-		return &cp, nil
+	return lookup(s.cache, s.cache.projects, slug, func() (*coffer.Project, error) {
+		return s.Store.ProjectBySlug(ctx, slug)
+	})
+}
+
+// environmentBySlug reads an environment, with its revision, through the
+// lookup cache; the caller gets its own copy.
+func (s *Service) environmentBySlug(ctx context.Context, projectID, slug string) (*coffer.Environment, error) {
+	env, err := lookup(s.cache, s.cache.envs, projectID+"/"+slug, func() (*coffer.Environment, error) {
+		return s.Store.EnvironmentBySlug(ctx, projectID, slug)
+	})
+	if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+		return nil, errEnvNotFound
 	}
-	p, err := s.Store.ProjectBySlug(ctx, slug)
-	if err != nil {
+	return env, err
+}
+
+// freshEnvironment reads env again from the primary, past the cache, and
+// caches what it read.
+func (s *Service) freshEnvironment(ctx context.Context, env *coffer.Environment) (*coffer.Environment, error) {
+	epoch := s.cache.epochNow()
+	fresh, err := s.Store.EnvironmentByID(ctx, env.ID)
+	if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+		return nil, errEnvNotFound
+	} else if err != nil {
 		return nil, err
 	}
-	cp := *p
-	put(s.cache, s.cache.projects, slug, &cp)
-	return p, nil
+	cp := *fresh
+	put(s.cache, s.cache.envs, fresh.ProjectID+"/"+fresh.Slug, &cp, epoch)
+	return fresh, nil
+}
+
+// memberRole reads a user's role in a project through the lookup cache;
+// "" when the user is not a member.
+func (s *Service) memberRole(ctx context.Context, projectID, userID string) (coffer.Role, error) {
+	key := projectID + "/" + userID
+	role, epoch, ok := get(s.cache, s.cache.roles, key)
+	if ok {
+		return role, nil
+	}
+	role, err := s.Store.MemberRole(ctx, projectID, userID)
+	if coffer.ErrorCode(err) == coffer.ENOTFOUND { // not a member
+		role, err = "", nil
+	} else if err != nil {
+		return "", err
+	}
+	put(s.cache, s.cache.roles, key, role, epoch)
+	return role, nil
+}
+
+// lookup returns a copy of the entry for key in m, reading it with read
+// and caching it on a miss.
+func lookup[T any](l *lookups, m map[string]cached[*T], key string, read func() (*T, error)) (*T, error) {
+	v, epoch, ok := get(l, m, key)
+	if !ok {
+		var err error
+		if v, err = read(); err != nil {
+			return nil, err
+		}
+		put(l, m, key, v, epoch)
+	}
+	cp := *v
+	return &cp, nil
 }

@@ -49,7 +49,7 @@ func (s *Service) AuthenticateAccess(ctx context.Context, jwt string) (coffer.Ac
 
 func (s *Service) authenticateToken(ctx context.Context, plain string) (coffer.Actor, error) {
 	hash := auth.HashToken(plain)
-	t, ok := get(s.cache, s.cache.tokens, string(hash))
+	t, epoch, ok := get(s.cache, s.cache.tokens, string(hash))
 	if !ok {
 		var err error
 		if t, err = s.Store.TokenByHash(ctx, hash); err != nil {
@@ -58,7 +58,7 @@ func (s *Service) authenticateToken(ctx context.Context, plain string) (coffer.A
 			}
 			return coffer.Actor{}, err
 		}
-		put(s.cache, s.cache.tokens, string(hash), t)
+		put(s.cache, s.cache.tokens, string(hash), t, epoch)
 	}
 	now := s.Now()
 	if !t.Active(now) {
@@ -72,7 +72,7 @@ func (s *Service) authenticateToken(ctx context.Context, plain string) (coffer.A
 		// Cached tokens are shared: replace, never modify.
 		touched := *t
 		touched.LastUsedAt = &used
-		put(s.cache, s.cache.tokens, string(hash), &touched)
+		put(s.cache, s.cache.tokens, string(hash), &touched, epoch)
 	}
 	switch t.Kind {
 	case coffer.TokenPersonal:

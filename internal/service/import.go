@@ -50,11 +50,12 @@ func (s *Service) Import(ctx context.Context, project, env string, inputs []coff
 		if err := w.begin(); err != nil {
 			return nil, err
 		}
-		current, err := tx.ListSecrets(ctx, sc.env.ID)
+		sealed, err := tx.ListSecrets(ctx, sc.env.ID)
 		if err != nil {
 			return nil, err
 		}
-		if err := s.openAll(sc, current); err != nil {
+		current, err := s.opened(sc, sealed)
+		if err != nil {
 			return nil, err
 		}
 		byKey := make(map[string]*coffer.Secret, len(current))

@@ -122,51 +122,71 @@ func (r *Replicas) fallback(reason string) {
 
 // secretRows is the part of a store a bulk read needs.
 type secretRows interface {
-	ListSecrets(ctx context.Context, envID string) ([]*coffer.Secret, error)
+	SecretBundle(ctx context.Context, envID string) (int64, []*coffer.Secret, error)
 	SecretsSince(ctx context.Context, envID string, revision int64) ([]*coffer.Secret, error)
 }
 
-func readRows(ctx context.Context, q secretRows, envID string, since *int64) ([]*coffer.Secret, error) {
+// readRows reads env's whole bundle, or with since the changes after it,
+// and the revision the rows are at (with since: at least env's).
+func readRows(ctx context.Context, q secretRows, env *coffer.Environment, since *int64) (int64, []*coffer.Secret, error) {
 	if since != nil {
-		return q.SecretsSince(ctx, envID, *since)
+		rows, err := q.SecretsSince(ctx, env.ID, *since)
+		return env.Revision, rows, err
 	}
-	return q.ListSecrets(ctx, envID)
+	return q.SecretBundle(ctx, env.ID)
 }
 
 // read reads env's secret rows from a replica that has env's revision,
 // and reports false when none could, saying why in the metrics; the
 // caller then reads from the primary, so a replica never fails a request.
-func (r *Replicas) read(ctx context.Context, env *coffer.Environment, since *int64) ([]*coffer.Secret, bool) {
+func (r *Replicas) read(ctx context.Context, env *coffer.Environment, since *int64) (int64, []*coffer.Secret, bool) {
 	rep := r.pick()
 	if rep == nil {
 		r.fallback(FallbackDown)
-		return nil, false
+		return 0, nil, false
 	}
-	cctx, cancel := context.WithTimeout(ctx, replicaCheckTimeout)
-	seen, err := rep.store.EnvironmentByID(cctx, env.ID)
-	cancel()
+	// A whole bundle says its revision; changes since a revision need the
+	// replica's revision checked first. The replica only moves forward, so
+	// rows read after the check are at least as new as the revision seen.
+	if since != nil && !r.caughtUp(ctx, rep, env) {
+		return 0, nil, false
+	}
+	rev, rows, err := readRows(ctx, rep.store, env, since)
 	switch {
 	case coffer.ErrorCode(err) == coffer.ENOTFOUND: // created on the primary, not replayed yet
 		r.fallback(FallbackBehind)
-		return nil, false
+		return 0, nil, false
 	case err != nil:
 		r.failed(ctx, rep, err)
-		return nil, false
-	case seen.Revision < env.Revision:
+		return 0, nil, false
+	case rev < env.Revision:
 		r.fallback(FallbackBehind)
-		return nil, false
-	}
-	// The replica only moves forward, so rows read now are at least as
-	// new as the revision just checked.
-	rows, err := readRows(ctx, rep.store, env.ID, since)
-	if err != nil {
-		r.failed(ctx, rep, err)
-		return nil, false
+		return 0, nil, false
 	}
 	if r.cfg.OnRead != nil {
 		r.cfg.OnRead(rep.name)
 	}
-	return rows, true
+	return rev, rows, true
+}
+
+// caughtUp reports whether rep has replayed env's revision, saying why not
+// in the metrics.
+func (r *Replicas) caughtUp(ctx context.Context, rep *replica, env *coffer.Environment) bool {
+	cctx, cancel := context.WithTimeout(ctx, replicaCheckTimeout)
+	seen, err := rep.store.EnvironmentByID(cctx, env.ID)
+	cancel()
+	switch {
+	case coffer.ErrorCode(err) == coffer.ENOTFOUND:
+		r.fallback(FallbackBehind)
+		return false
+	case err != nil:
+		r.failed(ctx, rep, err)
+		return false
+	case seen.Revision < env.Revision:
+		r.fallback(FallbackBehind)
+		return false
+	}
+	return true
 }
 
 // failed takes rep out of rotation after an error, unless the request
@@ -178,13 +198,14 @@ func (r *Replicas) failed(ctx context.Context, rep *replica, err error) {
 	r.fallback(FallbackError)
 }
 
-// secretRows reads the rows of a bulk read: from a replica when one is
-// configured and caught up, from the primary otherwise.
-func (s *Service) secretRows(ctx context.Context, env *coffer.Environment, since *int64) ([]*coffer.Secret, error) {
+// secretRows reads the rows of a bulk read and the revision they are at:
+// from a replica when one is configured and caught up, from the primary
+// otherwise.
+func (s *Service) secretRows(ctx context.Context, env *coffer.Environment, since *int64) (int64, []*coffer.Secret, error) {
 	if s.Replicas != nil {
-		if rows, ok := s.Replicas.read(ctx, env, since); ok {
-			return rows, nil
+		if rev, rows, ok := s.Replicas.read(ctx, env, since); ok {
+			return rev, rows, nil
 		}
 	}
-	return readRows(ctx, s.Store, env.ID, since)
+	return readRows(ctx, s.Store, env, since)
 }

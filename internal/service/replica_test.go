@@ -82,7 +82,7 @@ func TestReplicasRead(t *testing.T) {
 			})
 			svc := New(Config{Store: primary, Replicas: r})
 			since := int64(0)
-			if _, err := svc.secretRows(t.Context(), env, &since); err != nil {
+			if _, _, err := svc.secretRows(t.Context(), env, &since); err != nil {
 				t.Fatalf("read failed: %v", err) // a replica never fails a read
 			}
 			if served := len(reads) == 1 && reads[0] == "replica-1"; served != tt.served {
@@ -96,7 +96,7 @@ func TestReplicasRead(t *testing.T) {
 			}
 			if tt.down {
 				fallbacks = nil
-				if _, err := svc.secretRows(t.Context(), env, nil); err != nil {
+				if _, _, err := svc.secretRows(t.Context(), env, nil); err != nil {
 					t.Fatal(err)
 				}
 				if len(fallbacks) != 1 || fallbacks[0] != FallbackDown {

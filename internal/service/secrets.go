@@ -21,30 +21,54 @@ type Bundle struct {
 type BundleQuery struct {
 	Since *int64 // only changes after this revision, deletions included
 	Known *int64 // the revision the caller holds (If-None-Match)
+	// Fresh skips the cached environment revision (Cache-Control:
+	// no-cache): the answer is at least as new as the primary database.
+	Fresh bool
 }
 
-// Secrets reads an environment's secrets — the hot path of Coffer. The
-// revision is read before the secrets, so the bundle may be newer than its
-// revision but never older: a client that resumes from it may see a change
-// twice, never miss one. One audit event names every key returned, and it
-// is durable before any value leaves.
+// Secrets reads an environment's secrets — the hot path of Coffer.
+//
+// The environment and its revision come from the lookup cache, which this
+// instance's own changes update before they are answered and other
+// instances' changes update when their event arrives (see lookups.go); a
+// caller that names a newer revision than the cached one, or asks for a
+// fresh answer, makes it look again. The sealed secrets of a revision come
+// from the bundle cache or, once per revision, from the database. The rows
+// may be newer than the revision looked up, never older: a client that
+// resumes from the revision returned may see a change twice, never miss one.
+// One audit event names every key returned, and it is durable before any
+// value leaves.
 func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuery) (*Bundle, error) {
+	if q.Since != nil && *q.Since < 0 {
+		return nil, coffer.Errorf(coffer.EINVALID, "since must be a revision (0 or more).")
+	}
 	sc, err := s.environment(ctx, project, env, coffer.ActSecretRead)
 	if err != nil {
 		return nil, err
+	}
+	if q.Fresh || newer(q.Known, sc.env.Revision) || newer(q.Since, sc.env.Revision) {
+		if sc.env, err = s.freshEnvironment(ctx, sc.env); err != nil {
+			return nil, err
+		}
 	}
 	b := &Bundle{Revision: sc.env.Revision}
 	if q.Known != nil && *q.Known == b.Revision {
 		b.NotModified = true
 		return b, nil
 	}
-	if q.Since != nil && *q.Since < 0 {
-		return nil, coffer.Errorf(coffer.EINVALID, "since must be a revision (0 or more).")
+	var sealed []*coffer.Secret
+	if q.Since != nil {
+		if b.Revision, sealed, err = s.secretRows(ctx, sc.env, q.Since); err != nil {
+			return nil, err
+		}
+	} else {
+		bundle, err := s.sealedBundle(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		b.Revision, sealed = bundle.revision, bundle.secrets
 	}
-	if b.Secrets, err = s.secretRows(ctx, sc.env, q.Since); err != nil {
-		return nil, err
-	}
-	if err := s.openAll(sc, b.Secrets); err != nil {
+	if b.Secrets, err = s.opened(sc, sealed); err != nil {
 		return nil, err
 	}
 	e := s.secretEvent(ctx, coffer.AuditSecretsRead, sc, "")
@@ -58,23 +82,60 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 	return b, nil
 }
 
-func (s *Service) openAll(sc *scope, secrets []*coffer.Secret) error {
+// newer reports whether a revision named by a caller is past rev.
+func newer(named *int64, rev int64) bool { return named != nil && *named > rev }
+
+// sealedBundle returns sc's environment at its revision or newer: from
+// this instance's bundle cache, else from the shared one, else from the
+// database (which fills both).
+func (s *Service) sealedBundle(ctx context.Context, sc *scope) (*sealedBundle, error) {
+	env := sc.env
+	if b := s.bundles.get(env.ID, env.Revision); b != nil {
+		return b, nil
+	}
+	if s.Bundles != nil {
+		if rows, ok := s.Bundles.Get(ctx, env.ID, env.Revision); ok {
+			b := newSealedBundle(sc.project.ID, env.Revision, rows)
+			s.bundles.put(env.ID, b)
+			return b, nil
+		}
+	}
+	rev, rows, err := s.secretRows(ctx, env, nil)
+	if coffer.ErrorCode(err) == coffer.ENOTFOUND {
+		return nil, errEnvNotFound // deleted since it was looked up
+	} else if err != nil {
+		return nil, err
+	}
+	b := newSealedBundle(sc.project.ID, rev, rows)
+	s.bundles.put(env.ID, b)
+	if s.Bundles != nil {
+		s.Bundles.Put(ctx, env.ID, rev, rows)
+	}
+	return b, nil
+}
+
+// opened returns copies of secrets with their values opened; the sealed
+// rows may be shared with the bundle cache and stay as they are.
+func (s *Service) opened(sc *scope, secrets []*coffer.Secret) ([]*coffer.Secret, error) {
 	if len(secrets) == 0 {
-		return nil
+		return nil, nil
 	}
 	dek, err := s.dek(sc.project)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, sec := range secrets {
+	out := make([]coffer.Secret, len(secrets))
+	list := make([]*coffer.Secret, len(secrets))
+	for i, sec := range secrets {
+		out[i], list[i] = *sec, &out[i]
 		if sec.Deleted {
 			continue
 		}
-		if sec.Value, err = open(dek, sc, sec.Key, sec.Version, sec.Ciphertext); err != nil {
-			return err
+		if out[i].Value, err = open(dek, sc, sec.Key, sec.Version, sec.Ciphertext); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return list, nil
 }
 
 func open(dek *barrier.DEK, sc *scope, key string, version int, ct []byte) (string, error) {
@@ -110,13 +171,14 @@ func (s *Service) Secret(ctx context.Context, project, env, key string) (*coffer
 	if err != nil || sec.Deleted {
 		return nil, notFoundAs(err, "Secret not found.")
 	}
-	if err := s.openAll(sc, []*coffer.Secret{sec}); err != nil {
+	opened, err := s.opened(sc, []*coffer.Secret{sec})
+	if err != nil {
 		return nil, err
 	}
 	if err := s.record(ctx, s.secretEvent(ctx, coffer.AuditSecretRead, sc, key)); err != nil {
 		return nil, err
 	}
-	return sec, nil
+	return opened[0], nil
 }
 
 // PutSecret writes a new version of one secret, creating it if needed.

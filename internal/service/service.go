@@ -30,7 +30,7 @@ const (
 )
 
 // Config is what a Service needs. Every field but Events, Replicas,
-// Limiter, Now and HashSlots is required.
+// Bundles, Limiter, Now and HashSlots is required.
 type Config struct {
 	Store      *store.Store
 	Keyring    *barrier.Keyring
@@ -50,6 +50,11 @@ type Config struct {
 	// every read goes to the primary). See replica.go.
 	Replicas *Replicas
 
+	// Bundles is a cache of sealed bundles shared by every instance
+	// (Redis), asked before the database when this instance's own cache
+	// misses (nil: none). See bundles.go.
+	Bundles SharedBundles
+
 	// Limiter throttles password attempts per account (nil: no limit).
 	Limiter      ratelimit.Limiter
 	AccountLimit ratelimit.Limit
@@ -66,6 +71,7 @@ type Service struct {
 	hashSlots      chan struct{}
 	passwordChecks atomic.Int64
 	cache          *lookups
+	bundles        *bundleCache
 }
 
 // New returns a Service.
@@ -76,7 +82,7 @@ func New(cfg Config) *Service {
 	if cfg.HashSlots <= 0 {
 		cfg.HashSlots = max(1, runtime.GOMAXPROCS(0)/2)
 	}
-	return &Service{Config: cfg, hashSlots: make(chan struct{}, cfg.HashSlots), cache: newLookups(cfg.Now)}
+	return &Service{Config: cfg, hashSlots: make(chan struct{}, cfg.HashSlots), cache: newLookups(cfg.Now), bundles: newBundleCache()}
 }
 
 // PasswordChecks is how many passwords were compared with a hash since
@@ -157,9 +163,14 @@ func (s *Service) change(ctx context.Context, typ string, sc *scope) coffer.Even
 	return e
 }
 
-// publish hands committed changes to the live feed. It runs after the
-// transaction: a change that rolled back is never announced.
+// publish drops what committed changes make stale in this instance's
+// caches and hands the changes to the live feed, which tells the other
+// instances. It runs after the transaction (a change that rolled back is
+// never announced) and before the change is answered.
 func (s *Service) publish(ctx context.Context, events ...coffer.Event) {
+	for _, e := range events {
+		s.Invalidate(e)
+	}
 	if s.Events != nil && len(events) > 0 {
 		s.Events.Publish(ctx, events...)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"math"
 
 	"github.com/cofferhq/coffer"
@@ -50,6 +51,62 @@ func (q queries) ListSecrets(ctx context.Context, envID string) ([]*coffer.Secre
 	return queryList(ctx, q, "list secrets", scanSecret, secretSelect+`
 		WHERE s.environment_id = $1 AND NOT s.deleted
 		ORDER BY s.key`, envID)
+}
+
+// SecretBundle returns an environment's revision with the secrets that are
+// not deleted, ordered by key, with their sealed values — the bulk read that
+// services make on every start. One statement reads both, so the rows are
+// exactly those of the revision, which makes the pair safe to cache under
+// it. ENOTFOUND if the environment does not exist.
+func (q queries) SecretBundle(ctx context.Context, envID string) (int64, []*coffer.Secret, error) {
+	const op = "read secret bundle"
+	rows, err := q.db.QueryContext(ctx, `
+		SELECT e.revision, s.id, s.key, s.version, s.revision, s.updated_at,
+			s.updated_by_type, s.updated_by_id, v.comment, v.ciphertext
+		FROM environments e
+		LEFT JOIN secrets s ON s.environment_id = e.id AND NOT s.deleted
+		LEFT JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+		WHERE e.id = $1
+		ORDER BY s.key`, envID)
+	if err != nil {
+		return 0, nil, dbError(err, op, msgEnvNotFound, "")
+	}
+	defer rows.Close()
+	var (
+		revision int64
+		found    bool
+		list     []*coffer.Secret
+	)
+	for rows.Next() {
+		// An environment without secrets is one row of NULLs after its
+		// revision.
+		var (
+			id, key, byType, byID, comment sql.Null[string]
+			version                        sql.Null[int]
+			secRevision, updated           sql.Null[int64]
+			ciphertext                     []byte
+		)
+		err := rows.Scan(&revision, &id, &key, &version, &secRevision, &updated, &byType, &byID, &comment, &ciphertext)
+		if err != nil {
+			return 0, nil, dbError(err, op, msgEnvNotFound, "")
+		}
+		found = true
+		if !id.Valid {
+			continue
+		}
+		list = append(list, &coffer.Secret{
+			ID: id.V, EnvironmentID: envID, Key: key.V, Version: version.V, Revision: secRevision.V,
+			Comment: comment.V, UpdatedAt: fromMicros(updated.V),
+			UpdatedBy: coffer.Actor{Type: coffer.ActorType(byType.V), ID: byID.V}, Ciphertext: ciphertext,
+		})
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, dbError(err, op, msgEnvNotFound, "")
+	}
+	if !found {
+		return 0, nil, dbError(sql.ErrNoRows, op, msgEnvNotFound, "")
+	}
+	return revision, list, nil
 }
 
 // SecretsSince returns the secrets of an environment changed after

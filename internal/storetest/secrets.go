@@ -91,6 +91,33 @@ func testSecrets(t *testing.T, s *store.Store) {
 		check(t, err)
 		equal(t, "secrets", got, []*coffer.Secret{a, b})
 	})
+	t.Run("BundleIsTheRevisionWithItsSecrets", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "bundle")
+		rev, got, err := s.SecretBundle(ctx, e.ID)
+		check(t, err)
+		equal(t, "empty revision", rev, int64(0))
+		equal(t, "empty secrets", len(got), 0)
+
+		b := mustWriteSecret(t, s, e.ID, "B", "sb")
+		a := mustWriteSecret(t, s, e.ID, "A", "sa")
+		mustWriteSecret(t, s, e.ID, "C", "sc")
+		writeSecret(t, s, e.ID, "C", nil, t0) // revision 4: a deletion
+		mustWriteSecret(t, s, mustEnv(t, s, p.ID, "bundle-other").ID, "A", "elsewhere")
+		rev, got, err = s.SecretBundle(ctx, e.ID)
+		check(t, err)
+		equal(t, "revision", rev, int64(4))
+		equal(t, "secrets", got, []*coffer.Secret{a, b})
+
+		writeSecret(t, s, e.ID, "A", nil, t0)
+		writeSecret(t, s, e.ID, "B", nil, t0)
+		rev, got, err = s.SecretBundle(ctx, e.ID)
+		check(t, err)
+		equal(t, "all deleted: revision", rev, int64(6))
+		equal(t, "all deleted: secrets", len(got), 0)
+
+		_, _, err = s.SecretBundle(ctx, newID())
+		wantCode(t, err, coffer.ENOTFOUND)
+	})
 	t.Run("SinceIncludesDeletions", func(t *testing.T) {
 		e := mustEnv(t, s, p.ID, "since")
 		mustWriteSecret(t, s, e.ID, "OLD", "o")       // revision 1

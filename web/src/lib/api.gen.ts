@@ -421,8 +421,16 @@ export interface paths {
          *     current revision. With `since`, only the keys changed after that
          *     revision are listed, deleted keys included (`deleted: true`, no
          *     value); a `since` older than retention allows answers the full set.
-         *     `format=dotenv` answers a `.env` file (`text/plain`) of the live keys
-         *     and ignores `since`. Every read is audited before values are returned.
+         *     `format=dotenv` answers a `.env` file (`text/plain`) of the live keys;
+         *     it cannot say what was deleted, so it refuses `since` (400). Every
+         *     read is audited before values are returned.
+         *
+         *     An instance answers from its cache of the environment's revision,
+         *     which its own writes update at once and writes made through other
+         *     instances update when their event arrives (milliseconds; at most one
+         *     second if the event is lost). `Cache-Control: no-cache` (or
+         *     `max-age=0`), or an `If-None-Match`/`since` revision newer than the
+         *     cached one, makes it check the database first.
          */
         get: operations["listSecrets"];
         /**
@@ -2195,6 +2203,11 @@ export interface operations {
             header?: {
                 /** @description An ETag from an earlier read; 304 when it is still current. */
                 "If-None-Match"?: string;
+                /**
+                 * @description `no-cache` or `max-age=0`: answer at least as new as the primary
+                 *     database, not from this instance's cached revision.
+                 */
+                "Cache-Control"?: string;
             };
             path: {
                 /** @description The project's slug. */
