@@ -12,10 +12,11 @@ const csp =
 
 // Where /api and /health are proxied in dev and preview. The Host header is
 // passed through (changeOrigin: false) so the server's Origin check sees the
-// page's own origin, as it will when it serves the client itself.
+// page's own origin, as it will when it serves the client itself; ws: the
+// live feed (/api/v1/events) is a WebSocket.
 const apiTarget = process.env.COFFER_API_URL ?? 'http://127.0.0.1:18090';
 const proxy = {
-  '/api': { target: apiTarget, changeOrigin: false },
+  '/api': { target: apiTarget, changeOrigin: false, ws: true },
   '/health': { target: apiTarget, changeOrigin: false },
 };
 

@@ -15,6 +15,8 @@ const ProjectPage = lazy(() => {
 });
 const SecretsPage = lazy(() => import('./pages/SecretsPage'));
 const TokensPage = lazy(() => import('./pages/TokensPage'));
+const MembersPage = lazy(() => import('./pages/MembersPage'));
+const EnvironmentsPage = lazy(() => import('./pages/EnvironmentsPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const AccountPage = lazy(() => import('./pages/AccountPage'));
 const PrivacyPage = lazy(() => import('./pages/PrivacyPage'));
@@ -53,6 +55,8 @@ export const router = createBrowserRouter([
             children: [
               { index: true, element: <ProjectIndex /> },
               { path: 'env/:env', element: <SecretsPage /> },
+              { path: 'members', element: <MembersPage /> },
+              { path: 'environments', element: <EnvironmentsPage /> },
               { path: 'tokens', element: <TokensPage /> },
               { path: 'audit', element: <AuditPage /> },
             ],

@@ -7,7 +7,7 @@ import { Skeleton } from '../components/Skeleton';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useAudit, type AuditFilters } from '../lib/queries/audit';
-import { useEnvironments } from '../lib/queries/projects';
+import { useEnvironments } from '../lib/queries/environments';
 
 const actions: Schemas['AuditAction'][] = [
   'secret.read', 'secrets.read', 'secret.written', 'secret.deleted', 'secret.rolled_back', 'secrets.imported',

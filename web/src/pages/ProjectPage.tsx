@@ -1,20 +1,30 @@
-import { Navigate, NavLink, Outlet, useParams } from 'react-router';
+import { Link, Navigate, NavLink, Outlet, useParams } from 'react-router';
+import { EmptyState } from '../components/EmptyState';
 import { ErrorState } from '../components/ErrorState';
+import { LiveIndicator } from '../components/LiveIndicator';
 import { Skeleton } from '../components/Skeleton';
-import { useEnvironments, useProject } from '../lib/queries/projects';
+import { useEnvironments } from '../lib/queries/environments';
+import { useProject } from '../lib/queries/projects';
+import { atLeast } from '../lib/roles';
+import { useLiveFeed } from '../lib/useLiveFeed';
 
-/** A project: its name and a tab per environment, plus tokens and audit. */
+/** A project: its name, a tab per environment, members, and for admins
+ * environments, tokens and audit. Everything on it follows the live feed. */
 export default function ProjectPage() {
   const { project = '' } = useParams();
   const info = useProject(project);
   const envs = useEnvironments(project);
-  const canAdmin = info.data?.role === 'owner' || info.data?.role === 'admin';
+  const live = useLiveFeed(project, envs.data);
+  const canAdmin = atLeast(info.data?.role, 'admin');
   if (info.isError) return <ErrorState error={info.error} retry={() => void info.refetch()} />;
   return (
     <section className="stack">
-      <div>
-        <h1>{info.data?.name ?? project}</h1>
-        {info.data && <p className="muted small">{info.data.slug} · your role: {info.data.role}</p>}
+      <div className="project-head">
+        <div className="grow">
+          <h1>{info.data?.name ?? project}</h1>
+          {info.data && <p className="muted small">{info.data.slug} · your role: {info.data.role}</p>}
+        </div>
+        <LiveIndicator status={live} />
       </div>
       <nav className="tabs" aria-label="Environments and project tools">
         {envs.isPending && <Skeleton rows={1} label="Loading environments" />}
@@ -23,9 +33,15 @@ export default function ProjectPage() {
             {e.name}
           </NavLink>
         ))}
+        <span className="tab-sep" aria-hidden="true" />
+        <NavLink to="members" className="tab">
+          Members
+        </NavLink>
         {canAdmin && (
           <>
-            <span className="tab-sep" aria-hidden="true" />
+            <NavLink to="environments" className="tab">
+              Environments
+            </NavLink>
             <NavLink to="tokens" className="tab">
               Service tokens
             </NavLink>
@@ -44,9 +60,16 @@ export default function ProjectPage() {
 export function ProjectIndex() {
   const { project = '' } = useParams();
   const envs = useEnvironments(project);
+  const canAdmin = atLeast(useProject(project).data?.role, 'admin');
   if (envs.isPending) return <Skeleton rows={4} />;
   if (envs.isError) return <ErrorState error={envs.error} />;
   const first = envs.data[0];
-  if (!first) return <p className="muted">This project has no environments.</p>;
+  if (!first) {
+    return (
+      <EmptyState title="This project has no environments.">
+        {canAdmin && <Link to="environments">Create one under Environments</Link>}
+      </EmptyState>
+    );
+  }
   return <Navigate to={`env/${first.slug}`} replace />;
 }

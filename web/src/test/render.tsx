@@ -4,10 +4,10 @@ import type { ReactElement, ReactNode } from 'react';
 import { Toasts } from '../components/Toasts';
 import { ToastProvider } from '../lib/toast';
 
-/** Renders ui with a fresh query client and toasts, as the app does;
- * rerender keeps them. */
-export function renderWithProviders(ui: ReactElement) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+/** Renders ui with a query client (a fresh one unless given) and toasts,
+ * as the app does; rerender keeps them. */
+export function renderWithProviders(ui: ReactElement, { client }: { client?: QueryClient } = {}) {
+  const qc = client ?? new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={qc}>
       <ToastProvider>

@@ -5,6 +5,11 @@ import { unwrap } from '../problem';
 type Project = Schemas['Project'];
 const listKey = ['projects'] as const;
 
+/** The cache keys of the project list and of one project (with the
+ * caller's role). */
+export const projectsKey = listKey;
+export const projectKey = (slug: string) => ['project', slug] as const;
+
 export function useProjects() {
   return useQuery({
     queryKey: listKey,
@@ -23,7 +28,7 @@ export function useProjects() {
 
 export function useProject(slug: string) {
   return useQuery({
-    queryKey: ['project', slug],
+    queryKey: projectKey(slug),
     queryFn: async () => unwrap(await api.GET('/api/v1/projects/{project}', { params: { path: { project: slug } } })),
   });
 }
@@ -52,7 +57,7 @@ export function useRenameProject() {
     onError: (_e, _v, ctx) => qc.setQueryData(listKey, ctx?.before),
     onSettled: (_d, _e, { slug }) => {
       void qc.invalidateQueries({ queryKey: listKey });
-      void qc.invalidateQueries({ queryKey: ['project', slug] });
+      void qc.invalidateQueries({ queryKey: projectKey(slug) });
     },
   });
 }
@@ -72,13 +77,5 @@ export function useDeleteProject() {
     },
     onError: (_e, _v, ctx) => qc.setQueryData(listKey, ctx?.before),
     onSettled: () => qc.invalidateQueries({ queryKey: listKey }),
-  });
-}
-
-export function useEnvironments(project: string) {
-  return useQuery({
-    queryKey: ['environments', project],
-    queryFn: async () =>
-      unwrap(await api.GET('/api/v1/projects/{project}/environments', { params: { path: { project } } })).environments,
   });
 }

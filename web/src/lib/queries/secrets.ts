@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, type Schemas } from '../api';
 import { ApiError, unwrap } from '../problem';
 
@@ -11,15 +11,33 @@ export const secretsKey = ({ project, env }: Where) => ['secrets', project, env]
 /** Secret values stay in memory only while the table is on screen. */
 const valueCacheTime = 30_000;
 
-/** The JSON bundle of an environment (the route can also answer text). */
-async function readBundle(where: Where): Promise<Bundle> {
-  const data = unwrap(await api.GET('/api/v1/projects/{project}/environments/{env}/secrets', { params: { path: where } }));
+/** The JSON bundle of an environment (the route can also answer text).
+ * fresh asks the server to read its database rather than its cache. */
+async function readBundle(where: Where, fresh = false): Promise<Bundle> {
+  const data = unwrap(
+    await api.GET('/api/v1/projects/{project}/environments/{env}/secrets', {
+      params: { path: where },
+      headers: fresh ? { 'Cache-Control': 'no-cache' } : undefined,
+    }),
+  );
   if (typeof data === 'string') throw new ApiError(500, undefined);
   return data;
 }
 
 export function useSecrets(where: Where) {
   return useQuery({ queryKey: secretsKey(where), queryFn: () => readBundle(where), gcTime: valueCacheTime });
+}
+
+/** Reads an environment past the server's cache into the table's cache
+ * entry: for when a live event announced a revision that the answer did
+ * not have yet (an instance's cache lags writes made through another). */
+export function refetchSecretsFresh(qc: QueryClient, where: Where): Promise<Bundle> {
+  return qc.fetchQuery({
+    queryKey: secretsKey(where),
+    queryFn: () => readBundle(where, true),
+    staleTime: 0,
+    gcTime: valueCacheTime,
+  });
 }
 
 function replaceSecret(bundle: Bundle | undefined, next: Secret): Bundle | undefined {

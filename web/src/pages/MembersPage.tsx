@@ -1,0 +1,249 @@
+import { useId, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams } from 'react-router';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { EmptyState } from '../components/EmptyState';
+import { ErrorState } from '../components/ErrorState';
+import { Field } from '../components/Field';
+import { Skeleton } from '../components/Skeleton';
+import type { Schemas } from '../lib/api';
+import { formatTime } from '../lib/format';
+import { useAuthStatus, useMe } from '../lib/queries/me';
+import { useAddMember, useMembers, useRemoveMember, useUpdateMember } from '../lib/queries/members';
+import { projectKey, projectsKey, useProject } from '../lib/queries/projects';
+import { atLeast, memberControls, parseRole, type Role } from '../lib/roles';
+import { useToast } from '../lib/toast';
+
+type Member = Schemas['Member'];
+
+const roleHelp =
+  'Viewers read secrets; developers also change them; admins also manage members, environments, ' +
+  'service tokens and the audit log; owners also manage owners and may delete the project.';
+
+/** The members of a project and their roles: add, change, remove, leave.
+ * Controls the caller's role does not allow are not offered. */
+export default function MembersPage() {
+  const { project = '' } = useParams();
+  const members = useMembers(project);
+  const caller = useProject(project).data?.role;
+  const me = useMe().data?.id;
+  const remove = useRemoveMember(project);
+  const toast = useToast();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const leaving = removing !== null && removing.user_id === me;
+
+  return (
+    <div className="stack">
+      <h2>Members</h2>
+      <p className="muted">{roleHelp}</p>
+      {atLeast(caller, 'admin') && <AddMember project={project} grantable={memberControls(caller, 'viewer', false).grantable} />}
+      {members.isPending ? (
+        <Skeleton rows={3} label="Loading members" />
+      ) : members.isError ? (
+        <ErrorState error={members.error} retry={() => void members.refetch()} />
+      ) : members.data.length === 0 ? (
+        <EmptyState title="No members." />
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Members of {project}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Member since</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.data.map((m) => (
+                <MemberRow
+                  key={m.user_id}
+                  project={project}
+                  member={m}
+                  isSelf={m.user_id === me}
+                  controls={memberControls(caller, m.role, m.user_id === me)}
+                  onRemove={() => setRemoving(m)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {removing && (
+        <ConfirmDialog
+          title={leaving ? `Leave ${project}?` : `Remove ${removing.name || removing.email}?`}
+          confirmLabel={leaving ? 'Leave project' : 'Remove member'}
+          busy={remove.isPending}
+          onClose={() => setRemoving(null)}
+          onConfirm={() => {
+            const m = removing;
+            const self = leaving;
+            setRemoving(null);
+            remove.mutate(m.user_id, {
+              onSuccess: () => {
+                if (self) {
+                  qc.removeQueries({ queryKey: projectKey(project) });
+                  void qc.invalidateQueries({ queryKey: projectsKey });
+                  toast.success(`You left ${project}.`);
+                  navigate('/projects', { replace: true });
+                } else {
+                  toast.success(`${m.email} removed.`);
+                }
+              },
+              onError: (e) => toast.error(e),
+            });
+          }}
+        >
+          {leaving ? (
+            <p>You lose access to its secrets at once. An admin can add you back.</p>
+          ) : (
+            <p>
+              <span className="literal">{removing.email}</span> loses access to the secrets of this project at once.
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+type RowProps = {
+  project: string;
+  member: Member;
+  isSelf: boolean;
+  controls: ReturnType<typeof memberControls>;
+  onRemove: () => void;
+};
+
+function MemberRow({ project, member, isSelf, controls, onRemove }: RowProps) {
+  // null: untouched, so the select follows the member's role as it changes.
+  const [draft, setDraft] = useState<Role | null>(null);
+  const update = useUpdateMember(project);
+  const toast = useToast();
+  const role = draft ?? member.role;
+  const unchanged = role === member.role;
+  return (
+    <tr>
+      <th scope="row">
+        {member.name}
+        {isSelf && <span className="muted"> (you)</span>}
+      </th>
+      <td data-label="Email" className="literal">
+        {member.email}
+      </td>
+      <td data-label="Role">
+        {controls.changeRole ? (
+          <form
+            className="row role-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (unchanged || update.isPending) return;
+              update.mutate(
+                { userId: member.user_id, role },
+                {
+                  onSuccess: (m) => toast.success(`${m.email} is now ${m.role}.`),
+                  onError: (err) => toast.error(err),
+                  onSettled: () => setDraft(null),
+                },
+              );
+            }}
+          >
+            <select aria-label={`Role of ${member.email}`} value={role} onChange={(e) => setDraft(parseRole(e.target.value) ?? null)}>
+              {controls.grantable.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+            {/* aria-disabled, not disabled: focus stays on it after saving. */}
+            <button type="submit" className="button-small" aria-disabled={unchanged || update.isPending} aria-label={`Save role of ${member.email}`}>
+              Save
+            </button>
+          </form>
+        ) : (
+          <span className="badge">{member.role}</span>
+        )}
+      </td>
+      <td data-label="Member since" className="small muted">
+        {formatTime(member.created_at)}
+      </td>
+      <td className="row-actions">
+        {controls.remove && (
+          <button
+            type="button"
+            className="button-small danger"
+            aria-label={isSelf ? 'Leave project' : `Remove ${member.email}`}
+            onClick={onRemove}
+          >
+            {isSelf ? 'Leave' : 'Remove'}
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function AddMember({ project, grantable }: { project: string; grantable: readonly Role[] }) {
+  const add = useAddMember(project);
+  const invites = useAuthStatus().data?.signup_mode === 'invite';
+  const toast = useToast();
+  const roleId = useId();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('developer');
+  return (
+    <form
+      className="card inline-form"
+      aria-label="Add a member"
+      onSubmit={(e) => {
+        e.preventDefault();
+        add.mutate(
+          { email: email.trim(), role },
+          {
+            onSuccess: (m) => {
+              setEmail('');
+              // With sign-up by invitation, an unknown email is invited.
+              toast.success(
+                m.user_id ? `${m.email} added as ${m.role}.` : `${m.email} is invited; they join as ${m.role} when they sign up.`,
+              );
+            },
+            onError: (err) => toast.error(err),
+          },
+        );
+      }}
+    >
+      <Field
+        label="Email"
+        type="email"
+        required
+        maxLength={254}
+        autoComplete="off"
+        hint={
+          invites
+            ? 'Someone without an account yet is invited and joins when they sign up.'
+            : 'Someone who already has an account on this Coffer.'
+        }
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+      />
+      <div className="field field-narrow">
+        <label htmlFor={roleId}>Role</label>
+        <select id={roleId} value={role} onChange={(e) => setRole(parseRole(e.target.value) ?? 'developer')}>
+          {grantable.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" className="primary" disabled={add.isPending}>
+        Add member
+      </button>
+    </form>
+  );
+}
