@@ -29,7 +29,7 @@ test: ## run the tests (PostgreSQL/Redis ones when COFFER_TEST_DATABASE_URL / CO
 lint: ## vet, formatting, and the generated code check
 	bash scripts/lint.sh
 
-generate: ## regenerate code from api/openapi.yaml
+generate: ## regenerate the Go types and the Postman/Insomnia collections from api/openapi.yaml
 	$(GO) generate ./api
 
 bench: ## run the Go benchmarks (see docs/benchmarks.md)

@@ -17,6 +17,7 @@ import (
 )
 
 //go:generate go tool oapi-codegen -config oapi-codegen.yaml openapi.yaml
+//go:generate go run ./collections -dir collections
 
 //go:embed openapi.yaml
 var spec []byte
@@ -41,6 +42,9 @@ type Operation struct {
 	Method      string // upper case, e.g. "GET"
 	Path        string // as written in the document, e.g. "/api/v1/projects/{project}"
 	OperationID string
+	// Deprecated is the operation's `deprecated: true`; the server's route
+	// table marks the same routes (see docs/api-versioning.md).
+	Deprecated bool
 }
 
 // Operations lists every operation of the document in document order, so
@@ -108,10 +112,28 @@ func operations(root *yaml.Node) ([]Operation, error) {
 			if id == nil || id.Value == "" {
 				return nil, fmt.Errorf("openapi.yaml: %s %s has no operationId", method, path)
 			}
-			ops = append(ops, Operation{Method: strings.ToUpper(method), Path: path, OperationID: id.Value})
+			deprecated, err := boolValue(item.Content[j+1], "deprecated")
+			if err != nil {
+				return nil, fmt.Errorf("openapi.yaml: %s %s: %w", method, path, err)
+			}
+			ops = append(ops, Operation{Method: strings.ToUpper(method), Path: path, OperationID: id.Value, Deprecated: deprecated})
 		}
 	}
 	return ops, nil
+}
+
+// boolValue returns the boolean value of key in mapping node m, false when
+// the key is absent.
+func boolValue(m *yaml.Node, key string) (bool, error) {
+	n := mappingValue(m, key)
+	if n == nil {
+		return false, nil
+	}
+	var b bool
+	if n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
+		return false, fmt.Errorf("line %d: %s is not a boolean", n.Line, key)
+	}
+	return b, nil
 }
 
 // mappingValue returns the value of key in mapping node m, or nil.

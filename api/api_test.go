@@ -280,3 +280,38 @@ func TestErrorsAreProblems(t *testing.T) {
 		}
 	})
 }
+
+// TestOperationsDeprecated: the `deprecated` flag of an operation reaches
+// Operation, so that the route table can be checked against it; a value
+// that is not a boolean is an error, not a silent false.
+func TestOperationsDeprecated(t *testing.T) {
+	parse := func(t *testing.T, src string) ([]Operation, error) {
+		t.Helper()
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return operations(doc.Content[0])
+	}
+	ops, err := parse(t, `
+paths:
+  /old:
+    get: {operationId: old, deprecated: true}
+    put: {operationId: kept, deprecated: false}
+  /new:
+    get: {operationId: current}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, op := range ops {
+		got[op.OperationID] = op.Deprecated
+	}
+	if want := map[string]bool{"old": true, "kept": false, "current": false}; !maps.Equal(got, want) {
+		t.Errorf("deprecated flags = %v, want %v", got, want)
+	}
+	if _, err := parse(t, "paths:\n  /x:\n    get: {operationId: x, deprecated: 'yes'}\n"); err == nil {
+		t.Error("a string deprecated flag was accepted")
+	}
+}

@@ -17,6 +17,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 ACTIONLINT_VERSION=v1.7.12
+# The libraries Insomnia and Postman import collections with (npm).
+INSOMNIA_IMPORTERS_VERSION=3.6.0
+POSTMAN_COLLECTION_VERSION=5.3.1
 TOOLS_DIR=${COFFER_TOOLS_DIR:-${HOME:-/root}/.cache/coffer-deploy-tools}
 export PATH="$TOOLS_DIR/bin:$PATH:/usr/sbin:/sbin"
 export GOWORK=off GOTOOLCHAIN=${GOTOOLCHAIN:-local}
@@ -60,6 +63,7 @@ declare -A APT_TOOLS=(
   [systemd-analyze]=systemd
   [openssl]=openssl
   [unshare]=util-linux
+  [npm]=npm
 )
 
 missing=()
@@ -193,6 +197,26 @@ check "deploy/helm/coffer templates" "render + strict k8s decode + schema" -- vt
 check "deploy/grafana/coffer-dashboard.json" "JSON + panel exprs use real metrics" -- vt '^(TestGrafanaDashboard|TestMetricNameExtraction)$'
 check "alert metric names + runbooks" "metrics exist, runbook sections exist" -- vt '^TestAlert(RulesUseKnownMetrics|RunbooksExist)$'
 check "deploy/loki/*.yml" "structure + wiring (no Loki binary here)" -- vt '^TestLokiPromtailConfig$'
+check ".github/workflows/ci.yml" "runs every check of .ci/run" -- vt '^(TestCIWorkflowRunsLocalCI|TestMissingCommands)$'
+
+# ---------------------------------------------------------------------------
+# API collections (api/collections, generated from api/openapi.yaml): the
+# importer library Insomnia runs on Import reads both files, and Postman's
+# collection SDK loads the v2.1 one. Freshness (scripts/lint.sh) and
+# coverage of every operation (go test ./api/collections) are checked too.
+# ---------------------------------------------------------------------------
+collections_check() {
+  local d=$TOOLS_DIR/npm-collections
+  local want="insomnia-importers@$INSOMNIA_IMPORTERS_VERSION postman-collection@$POSTMAN_COLLECTION_VERSION"
+  if [ "$(cat "$d/.installed" 2>/dev/null)" != "$want" ]; then
+    mkdir -p "$d"
+    # shellcheck disable=SC2086 # $want is two package specs
+    npm install --prefix "$d" --no-audit --no-fund --no-save --loglevel=error $want
+    echo "$want" > "$d/.installed"
+  fi
+  NODE_PATH=$d/node_modules node api/collections/import-check.cjs api/collections
+}
+check "api/collections/*.json" "Insomnia importer + Postman collection SDK" -- collections_check
 
 # ---------------------------------------------------------------------------
 # GitHub workflows (actionlint runs shellcheck on every run: block)

@@ -7,4 +7,6 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+# The Postman and Insomnia collections are generated from api/openapi.yaml.
+go run ./api/collections -dir api/collections -check
 echo "lint: ok"

@@ -48,6 +48,7 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 		newKeysCmd(),
 		newBackupCmd(), // backup.go
 		newHealthCmd(),
+		newSmokeCmd(), // smoke.go
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version of this binary",

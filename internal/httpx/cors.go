@@ -11,7 +11,7 @@ import (
 const (
 	corsMethods       = "GET, POST, PUT, PATCH, DELETE"
 	corsHeaders       = "Content-Type, Authorization, X-CSRF-Token, X-Request-ID, If-None-Match"
-	corsExposeHeaders = "X-Request-ID, ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
+	corsExposeHeaders = "X-Request-ID, ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Deprecation, Sunset, Link"
 	corsMaxAge        = "600"
 )
 

@@ -32,7 +32,14 @@ type Route struct {
 	// hijacks the connection, and frames are not HTTP bodies); the
 	// per-request Timeout already exempts upgrades
 	stream bool
+	// deprecated routes answer with Deprecation, Sunset and Link headers;
+	// the document marks the same operations `deprecated: true`
+	// (docs/api-versioning.md)
+	deprecated *httpx.Deprecation
 }
+
+// Deprecation returns the route's deprecation, or nil when it is current.
+func (rt Route) Deprecation() *httpx.Deprecation { return rt.deprecated }
 
 // Routes lists every route the server serves.
 func (s *Server) Routes() []Route { return s.routes() }
@@ -119,6 +126,10 @@ func (s *Server) wrap(rt Route) http.Handler {
 	if !rt.public {
 		h = s.limit("api_token", s.cfg.TokenLimit, keyByCredential, h)
 		h = s.limit("api_ip", s.cfg.ClientLimit, httpx.KeyByClientIP, h)
+	}
+	if rt.deprecated != nil {
+		// Outermost, so that a 401 or a 429 tells of the deprecation too.
+		h = httpx.Deprecated(*rt.deprecated)(h)
 	}
 	return h
 }
