@@ -21,6 +21,7 @@ const (
 	AuditProjectDelete  = "project.deleted"
 	AuditMemberAdd      = "member.added"
 	AuditMemberInvite   = "member.invited"
+	AuditInviteRevoke   = "member.invitation_revoked"
 	AuditMemberUpdate   = "member.updated"
 	AuditMemberRemove   = "member.removed"
 	AuditEnvCreate      = "environment.created"

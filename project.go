@@ -60,6 +60,16 @@ type Member struct {
 	CreatedAt time.Time
 }
 
+// Invitation lets an email without an account join a project with a role
+// when it signs up (sign-up by invitation).
+type Invitation struct {
+	ProjectID string
+	Email     string
+	Role      Role
+	InvitedBy string // the inviting user's id; empty when not a user
+	CreatedAt time.Time
+}
+
 // Environment is one set of secrets inside a project (dev, staging, prod…).
 // Revision grows by one with every change to any of its secrets.
 type Environment struct {

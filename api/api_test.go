@@ -69,6 +69,8 @@ var wantOperations = []string{
 	"POST /api/v1/projects/{project}/members addMember",
 	"PATCH /api/v1/projects/{project}/members/{user} updateMember",
 	"DELETE /api/v1/projects/{project}/members/{user} removeMember",
+	"GET /api/v1/projects/{project}/invitations listInvitations",
+	"DELETE /api/v1/projects/{project}/invitations/{email} revokeInvitation",
 	"GET /api/v1/projects/{project}/environments listEnvironments",
 	"POST /api/v1/projects/{project}/environments createEnvironment",
 	"GET /api/v1/projects/{project}/environments/{env} getEnvironment",

@@ -51,34 +51,36 @@ func (e ActorType) Valid() bool {
 
 // Defines values for AuditAction.
 const (
-	AuditActionAuthLogin           AuditAction = "auth.login"
-	AuditActionAuthLoginFailed     AuditAction = "auth.login_failed"
-	AuditActionAuthLogout          AuditAction = "auth.logout"
-	AuditActionAuthRefreshReuse    AuditAction = "auth.refresh_reuse"
-	AuditActionAuthSignup          AuditAction = "auth.signup"
-	AuditActionEnvironmentCreated  AuditAction = "environment.created"
-	AuditActionEnvironmentDeleted  AuditAction = "environment.deleted"
-	AuditActionEnvironmentUpdated  AuditAction = "environment.updated"
-	AuditActionMemberAdded         AuditAction = "member.added"
-	AuditActionMemberRemoved       AuditAction = "member.removed"
-	AuditActionMemberUpdated       AuditAction = "member.updated"
-	AuditActionProjectCreated      AuditAction = "project.created"
-	AuditActionProjectDeleted      AuditAction = "project.deleted"
-	AuditActionProjectUpdated      AuditAction = "project.updated"
-	AuditActionSecretDeleted       AuditAction = "secret.deleted"
-	AuditActionSecretRead          AuditAction = "secret.read"
-	AuditActionSecretRolledBack    AuditAction = "secret.rolled_back"
-	AuditActionSecretVersionsRead  AuditAction = "secret.versions_read"
-	AuditActionSecretWritten       AuditAction = "secret.written"
-	AuditActionSecretsImported     AuditAction = "secrets.imported"
-	AuditActionSecretsRead         AuditAction = "secrets.read"
-	AuditActionSessionRevoked      AuditAction = "session.revoked"
-	AuditActionTokenCreated        AuditAction = "token.created"
-	AuditActionTokenRevoked        AuditAction = "token.revoked"
-	AuditActionUserDeleted         AuditAction = "user.deleted"
-	AuditActionUserExported        AuditAction = "user.exported"
-	AuditActionUserPasswordChanged AuditAction = "user.password_changed"
-	AuditActionUserUpdated         AuditAction = "user.updated"
+	AuditActionAuthLogin               AuditAction = "auth.login"
+	AuditActionAuthLoginFailed         AuditAction = "auth.login_failed"
+	AuditActionAuthLogout              AuditAction = "auth.logout"
+	AuditActionAuthRefreshReuse        AuditAction = "auth.refresh_reuse"
+	AuditActionAuthSignup              AuditAction = "auth.signup"
+	AuditActionEnvironmentCreated      AuditAction = "environment.created"
+	AuditActionEnvironmentDeleted      AuditAction = "environment.deleted"
+	AuditActionEnvironmentUpdated      AuditAction = "environment.updated"
+	AuditActionMemberAdded             AuditAction = "member.added"
+	AuditActionMemberInvitationRevoked AuditAction = "member.invitation_revoked"
+	AuditActionMemberInvited           AuditAction = "member.invited"
+	AuditActionMemberRemoved           AuditAction = "member.removed"
+	AuditActionMemberUpdated           AuditAction = "member.updated"
+	AuditActionProjectCreated          AuditAction = "project.created"
+	AuditActionProjectDeleted          AuditAction = "project.deleted"
+	AuditActionProjectUpdated          AuditAction = "project.updated"
+	AuditActionSecretDeleted           AuditAction = "secret.deleted"
+	AuditActionSecretRead              AuditAction = "secret.read"
+	AuditActionSecretRolledBack        AuditAction = "secret.rolled_back"
+	AuditActionSecretVersionsRead      AuditAction = "secret.versions_read"
+	AuditActionSecretWritten           AuditAction = "secret.written"
+	AuditActionSecretsImported         AuditAction = "secrets.imported"
+	AuditActionSecretsRead             AuditAction = "secrets.read"
+	AuditActionSessionRevoked          AuditAction = "session.revoked"
+	AuditActionTokenCreated            AuditAction = "token.created"
+	AuditActionTokenRevoked            AuditAction = "token.revoked"
+	AuditActionUserDeleted             AuditAction = "user.deleted"
+	AuditActionUserExported            AuditAction = "user.exported"
+	AuditActionUserPasswordChanged     AuditAction = "user.password_changed"
+	AuditActionUserUpdated             AuditAction = "user.updated"
 )
 
 // Valid indicates whether the value is a known member of the AuditAction enum.
@@ -101,6 +103,10 @@ func (e AuditAction) Valid() bool {
 	case AuditActionEnvironmentUpdated:
 		return true
 	case AuditActionMemberAdded:
+		return true
+	case AuditActionMemberInvitationRevoked:
+		return true
+	case AuditActionMemberInvited:
 		return true
 	case AuditActionMemberRemoved:
 		return true
@@ -543,6 +549,21 @@ type ImportResult struct {
 	Updated   []string `json:"updated"`
 }
 
+// Invitation An email invited to a project that has not signed up yet.
+type Invitation struct {
+	// CreatedAt When the email was invited.
+	CreatedAt time.Time `json:"created_at"`
+	Email     string    `json:"email"`
+
+	// Role A member's role; owner > admin > developer > viewer.
+	Role Role `json:"role"`
+}
+
+// InvitationList defines model for InvitationList.
+type InvitationList struct {
+	Invitations []Invitation `json:"invitations"`
+}
+
 // Key A secret key, as in an environment variable name (dots and dashes allowed).
 type Key = string
 
@@ -890,6 +911,9 @@ type Cursor = string
 
 // EnvironmentSlug Lower-case letters, digits and dashes, starting with a letter or digit.
 type EnvironmentSlug = Slug
+
+// InvitationEmail defines model for InvitationEmail.
+type InvitationEmail = string
 
 // Limit defines model for Limit.
 type Limit = int

@@ -362,6 +362,40 @@ func TestServiceTokens(t *testing.T) {
 	}
 }
 
+func TestMembersAndInvitations(t *testing.T) {
+	t.Parallel()
+	m := api.Member{UserID: userID, Email: "ada@example.com", Name: "Ada", Role: api.RoleDeveloper, CreatedAt: created}
+	inv := api.Invitation{Email: "bob+ci@example.com", Role: api.RoleViewer, CreatedAt: created}
+	srv := server(t,
+		exchange{
+			method: "POST", path: "/api/v1/projects/shop/members", ctype: "application/json",
+			body: `{"email":"ada@example.com","role":"developer"}`, status: http.StatusCreated, resp: m,
+		},
+		exchange{
+			method: "POST", path: "/api/v1/projects/shop/members", ctype: "application/json",
+			body: `{"email":"bob+ci@example.com","role":"viewer"}`, status: http.StatusAccepted, resp: inv,
+		},
+		exchange{method: "GET", path: "/api/v1/projects/shop/invitations", resp: api.InvitationList{Invitations: []api.Invitation{inv}}},
+		exchange{method: "DELETE", path: "/api/v1/projects/shop/invitations/bob+ci@example.com", status: http.StatusNoContent},
+	)
+	c := mustNew(t, srv, WithToken(bearer))
+	added, err := c.AddMember(ctx, "shop", api.AddMemberRequest{Email: "ada@example.com", Role: api.RoleDeveloper})
+	if err != nil || added.Invitation != nil || added.Member == nil || added.Member.UserID != userID {
+		t.Fatalf("AddMember (account) = %+v, %v", added, err)
+	}
+	added, err = c.AddMember(ctx, "shop", api.AddMemberRequest{Email: "bob+ci@example.com", Role: api.RoleViewer})
+	if err != nil || added.Member != nil || added.Invitation == nil || added.Invitation.Email != inv.Email {
+		t.Fatalf("AddMember (invitation) = %+v, %v", added, err)
+	}
+	list, err := c.ListInvitations(ctx, "shop")
+	if err != nil || len(list) != 1 || list[0].Role != api.RoleViewer {
+		t.Fatalf("ListInvitations = %+v, %v", list, err)
+	}
+	if err := c.RevokeInvitation(ctx, "shop", inv.Email); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	srv := server(t,

@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/cofferhq/coffer/api"
@@ -16,10 +18,53 @@ func (c *Client) Members(ctx context.Context, project string) ([]api.Member, err
 	return out.Members, nil
 }
 
-// AddMember adds an existing user, by email, to a project (operation
+// Added is the answer of AddMember: exactly one field is set.
+type Added struct {
+	Member     *api.Member     // the email had an account, which joined (201)
+	Invitation *api.Invitation // the email was invited and joins when it signs up (202)
+}
+
+// AddMember adds a user, by email, to a project; with sign-up by
+// invitation, an email without an account is invited instead (operation
 // addMember).
-func (c *Client) AddMember(ctx context.Context, project string, in api.AddMemberRequest) (*api.Member, error) {
-	return callPath[api.Member](ctx, c, http.MethodPost, nil, in, "/projects/%s/members", project)
+func (c *Client) AddMember(ctx context.Context, project string, in api.AddMemberRequest) (*Added, error) {
+	p, err := path("/projects/%s/members", project)
+	if err != nil {
+		return nil, err
+	}
+	var raw json.RawMessage
+	status, err := c.do(ctx, http.MethodPost, p, nil, in, &raw)
+	if err != nil {
+		return nil, err
+	}
+	var out Added
+	if status == http.StatusAccepted {
+		out.Invitation = new(api.Invitation)
+		err = json.Unmarshal(raw, out.Invitation)
+	} else {
+		out.Member = new(api.Member)
+		err = json.Unmarshal(raw, out.Member)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("client: POST %s: decode answer: %w", p, err)
+	}
+	return &out, nil
+}
+
+// ListInvitations lists a project's pending invitations (operation
+// listInvitations).
+func (c *Client) ListInvitations(ctx context.Context, project string) ([]api.Invitation, error) {
+	out, err := callPath[api.InvitationList](ctx, c, http.MethodGet, nil, nil, "/projects/%s/invitations", project)
+	if err != nil {
+		return nil, err
+	}
+	return out.Invitations, nil
+}
+
+// RevokeInvitation withdraws the invitation of email to a project
+// (operation revokeInvitation).
+func (c *Client) RevokeInvitation(ctx context.Context, project, email string) error {
+	return c.noContent(ctx, http.MethodDelete, nil, "/projects/%s/invitations/%s", project, email)
 }
 
 // UpdateMember changes a member's role (operation updateMember).

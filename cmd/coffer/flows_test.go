@@ -98,15 +98,18 @@ func TestSignupModeInvite(t *testing.T) {
 		_, err := s.newClient(t).Signup(ctx, api.SignupRequest{Email: "guest@example.test", Name: "Guest", Password: testPassword})
 		wantStatus(t, err, http.StatusForbidden)
 
-		m := ok(admin.AddMember(ctx, "shop", api.AddMemberRequest{Email: "guest@example.test", Role: "developer"})).get(t)
-		if m.UserID != "" {
-			t.Fatalf("an invitation has no user yet, got %q", m.UserID)
+		added := ok(admin.AddMember(ctx, "shop", api.AddMemberRequest{Email: "guest@example.test", Role: "developer"})).get(t)
+		if added.Member != nil || added.Invitation == nil || added.Invitation.Email != "guest@example.test" {
+			t.Fatalf("want an invitation, got %+v", added)
 		}
 		guest := s.newClient(t, client.WithCookieJar())
 		ok(guest.Signup(ctx, api.SignupRequest{Email: "guest@example.test", Name: "Guest", Password: testPassword})).get(t)
 		p := ok(guest.Project(ctx, "shop")).get(t)
 		if p.Role != "developer" {
 			t.Fatalf("invited role: %s", p.Role)
+		}
+		if left := ok(admin.ListInvitations(ctx, "shop")).get(t); len(left) != 0 {
+			t.Fatalf("accepted invitation still pending: %+v", left)
 		}
 	})
 }

@@ -33,6 +33,7 @@ var garbagePaths = map[string]string{
 	"{user}":    "not-a-uuid",
 	"{token}":   "'%20OR%201=1--",
 	"{session}": strings.Repeat("x", 300),
+	"{email}":   "a%00%ff@b%2F..",
 }
 
 func TestGarbageNeverServerError(t *testing.T) {

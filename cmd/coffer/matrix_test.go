@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/api"
@@ -61,6 +62,8 @@ var matrix = map[string]access{
 	"POST /api/v1/projects/{project}/members":                                   {min: coffer.RoleAdmin, body: `{"email":"{newbie}","role":"viewer"}`},
 	"PATCH /api/v1/projects/{project}/members/{user}":                           {min: coffer.RoleAdmin, body: `{"role":"developer"}`},
 	"DELETE /api/v1/projects/{project}/members/{user}":                          {min: coffer.RoleAdmin},
+	"GET /api/v1/projects/{project}/invitations":                                {min: coffer.RoleViewer},
+	"DELETE /api/v1/projects/{project}/invitations/{email}":                     {min: coffer.RoleAdmin},
 	"GET /api/v1/projects/{project}/environments":                               {min: coffer.RoleViewer, svc: "read"},
 	"POST /api/v1/projects/{project}/environments":                              {min: coffer.RoleAdmin, body: `{"slug":"qa"}`},
 	"GET /api/v1/projects/{project}/environments/{env}":                         {min: coffer.RoleViewer, svc: "read"},
@@ -108,8 +111,8 @@ func newPeople(t *testing.T, s *testServer, tag string) *people {
 // fixture is one project with a member of each role, a secret, service
 // tokens, and a fresh bearer credential for the case's actor.
 type fixture struct {
-	slug, target, spareToken, newbie string
-	creds                            map[string]string
+	slug, target, spareToken, newbie, invited string
+	creds                                     map[string]string
 }
 
 // A case whose route needs a session (sign-out) signs its actor in; the
@@ -117,9 +120,17 @@ type fixture struct {
 func newFixture(t *testing.T, s *testServer, p *people, n int, actor string, session bool) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	f := &fixture{slug: fmt.Sprintf("p%d", n), creds: map[string]string{}, target: p.ids["target"], newbie: p.emails["newbie"]}
+	f := &fixture{
+		slug: fmt.Sprintf("p%d", n), creds: map[string]string{}, target: p.ids["target"], newbie: p.emails["newbie"],
+		invited: "invited@example.test",
+	}
 	owner := s.newClient(t, client.WithToken(p.pats["owner"]))
-	ok(owner.CreateProject(ctx, api.CreateProjectRequest{Slug: f.slug, Name: "Matrix"})).get(t)
+	proj := ok(owner.CreateProject(ctx, api.CreateProjectRequest{Slug: f.slug, Name: "Matrix"})).get(t)
+	// The server signs up in open mode, where the API invites nobody; the
+	// invitation is stored as an invite-mode server would store it.
+	noErr(t, s.Store.CreateInvitation(ctx, &coffer.Invitation{
+		ProjectID: proj.ID, Email: f.invited, Role: coffer.RoleViewer, InvitedBy: p.ids["owner"], CreatedAt: time.Now(),
+	}))
 	for _, role := range []string{"admin", "developer", "viewer", "target"} {
 		r := api.Role(role)
 		if role == "target" {
@@ -216,7 +227,7 @@ func call(t *testing.T, s *testServer, f *fixture, route string, a access, actor
 	method, path, _ := strings.Cut(route, " ")
 	path = strings.NewReplacer(
 		"{project}", f.slug, "{env}", "dev", "{key}", "EXISTING", "{user}", f.target,
-		"{token}", f.spareToken, "{session}", "01900000-0000-7000-8000-000000000000",
+		"{token}", f.spareToken, "{session}", "01900000-0000-7000-8000-000000000000", "{email}", f.invited,
 	).Replace(path)
 	var body io.Reader
 	if a.body != "" {

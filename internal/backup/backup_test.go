@@ -93,7 +93,7 @@ func seed(t *testing.T, s *store.Store, userAgent string) {
 	p := &coffer.Project{ID: newID(), Slug: "shop", Name: "Shop", WrappedDEK: []byte{0, 1, 2, 255}, KEKID: "kek1", CreatedAt: t0, UpdatedAt: t0}
 	check(t, s.CreateProject(ctx, p))
 	check(t, s.AddMember(ctx, &coffer.Member{ProjectID: p.ID, UserID: u.ID, Role: coffer.RoleOwner, CreatedAt: t0}))
-	check(t, s.CreateInvitation(ctx, &coffer.Member{ProjectID: p.ID, Email: "bob@example.com", Role: coffer.RoleViewer, CreatedAt: t0}, u.ID))
+	check(t, s.CreateInvitation(ctx, &coffer.Invitation{ProjectID: p.ID, Email: "bob@example.com", Role: coffer.RoleViewer, InvitedBy: u.ID, CreatedAt: t0}))
 	e := &coffer.Environment{ID: newID(), ProjectID: p.ID, Slug: "dev", Name: "dev", CreatedAt: t0, UpdatedAt: t0}
 	check(t, s.CreateEnvironment(ctx, e))
 	sess := &coffer.Session{ID: newID(), UserID: u.ID, UserAgent: "ua", IP: "192.0.2.1", CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)}

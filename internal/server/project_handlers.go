@@ -87,12 +87,33 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	m, err := s.svc.AddMember(r.Context(), r.PathValue("project"), req.Email, coffer.Role(req.Role))
+	added, err := s.svc.AddMember(r.Context(), r.PathValue("project"), req.Email, coffer.Role(req.Role))
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	respond(w, r, http.StatusCreated, wireMember(m), nil)
+	if added.Invitation != nil {
+		respond(w, r, http.StatusAccepted, wireInvitation(added.Invitation), nil)
+		return
+	}
+	respond(w, r, http.StatusCreated, wireMember(added.Member), nil)
+}
+
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
+	invs, err := s.svc.Invitations(r.Context(), r.PathValue("project"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	out := api.InvitationList{Invitations: make([]api.Invitation, len(invs))}
+	for i, inv := range invs {
+		out.Invitations[i] = wireInvitation(inv)
+	}
+	respond(w, r, http.StatusOK, out, nil)
+}
+
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {
+	respond(w, r, http.StatusNoContent, nil, s.svc.RevokeInvitation(r.Context(), r.PathValue("project"), r.PathValue("email")))
 }
 
 func (s *Server) updateMember(w http.ResponseWriter, r *http.Request) {

@@ -77,6 +77,8 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: proj + "/members", handler: s.addMember},
 		{Method: "PATCH", Path: proj + "/members/{user}", handler: s.updateMember},
 		{Method: "DELETE", Path: proj + "/members/{user}", handler: s.removeMember},
+		{Method: "GET", Path: proj + "/invitations", handler: s.listInvitations},
+		{Method: "DELETE", Path: proj + "/invitations/{email}", handler: s.revokeInvitation},
 		{Method: "GET", Path: proj + "/environments", handler: s.listEnvironments},
 		{Method: "POST", Path: proj + "/environments", handler: s.createEnvironment},
 		{Method: "GET", Path: env, handler: s.getEnvironment},

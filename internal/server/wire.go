@@ -36,6 +36,10 @@ func wireMember(m *coffer.Member) api.Member {
 	return api.Member{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: api.Role(m.Role), CreatedAt: m.CreatedAt}
 }
 
+func wireInvitation(inv *coffer.Invitation) api.Invitation {
+	return api.Invitation{Email: inv.Email, Role: api.Role(inv.Role), CreatedAt: inv.CreatedAt}
+}
+
 func wireSecret(s *coffer.Secret) api.Secret {
 	out := api.Secret{
 		Key: s.Key, Version: int64(s.Version), Comment: s.Comment, Deleted: s.Deleted,

@@ -18,10 +18,19 @@ func (s *Service) Members(ctx context.Context, project string) ([]*coffer.Member
 
 var errMemberNotFound = coffer.Errorf(coffer.ENOTFOUND, "Member not found.")
 
+var errInvitationNotFound = coffer.Errorf(coffer.ENOTFOUND, "Invitation not found.")
+
+// Added is what AddMember did: exactly one of its fields is set.
+type Added struct {
+	Member     *coffer.Member     // the email had an account, which joined
+	Invitation *coffer.Invitation // the email was invited (sign-up by invitation)
+}
+
 // AddMember gives an existing user a role in the project. With sign-up by
 // invitation, an email without an account is invited instead and joins
-// with that role when it signs up; the returned member then has no UserID.
-func (s *Service) AddMember(ctx context.Context, project, email string, role coffer.Role) (*coffer.Member, error) {
+// with that role when it signs up. Errors: EINVALID, EFORBIDDEN,
+// ENOTFOUND (no such account outside invite mode), ECONFLICT.
+func (s *Service) AddMember(ctx context.Context, project, email string, role coffer.Role) (*Added, error) {
 	sc, err := s.project(ctx, project, coffer.ActMemberManage)
 	if err != nil {
 		return nil, err
@@ -37,7 +46,11 @@ func (s *Service) AddMember(ctx context.Context, project, email string, role cof
 		if s.SignupMode != SignupInvite {
 			return nil, coffer.Errorf(coffer.ENOTFOUND, "No account uses %s; ask them to sign up first.", email)
 		}
-		return s.invite(ctx, sc, email, role)
+		inv, err := s.invite(ctx, sc, email, role)
+		if err != nil {
+			return nil, err
+		}
+		return &Added{Invitation: inv}, nil
 	} else if err != nil {
 		return nil, err
 	}
@@ -55,7 +68,7 @@ func (s *Service) AddMember(ctx context.Context, project, email string, role cof
 		return nil, err
 	}
 	s.publish(ctx, s.memberChange(ctx, coffer.EventMemberAdded, sc, u.ID))
-	return m, nil
+	return &Added{Member: m}, nil
 }
 
 func (s *Service) memberChange(ctx context.Context, typ string, sc *scope, userID string) coffer.Event {
@@ -66,11 +79,11 @@ func (s *Service) memberChange(ctx context.Context, typ string, sc *scope, userI
 
 // invite records an invitation that turns into a membership when the
 // email signs up.
-func (s *Service) invite(ctx context.Context, sc *scope, email string, role coffer.Role) (*coffer.Member, error) {
+func (s *Service) invite(ctx context.Context, sc *scope, email string, role coffer.Role) (*coffer.Invitation, error) {
 	a := coffer.ActorFromContext(ctx)
-	m := &coffer.Member{ProjectID: sc.project.ID, Email: email, Role: role, CreatedAt: s.now()}
+	inv := &coffer.Invitation{ProjectID: sc.project.ID, Email: email, Role: role, InvitedBy: a.UserID, CreatedAt: s.now()}
 	err := s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
-		if err := tx.CreateInvitation(ctx, m, a.UserID); err != nil {
+		if err := tx.CreateInvitation(ctx, inv); err != nil {
 			if coffer.ErrorCode(err) == coffer.ECONFLICT {
 				return nil, coffer.Errorf(coffer.ECONFLICT, "%s is already invited.", email)
 			}
@@ -81,7 +94,58 @@ func (s *Service) invite(ctx context.Context, sc *scope, email string, role coff
 	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	return inv, nil
+}
+
+// Invitations lists a project's pending invitations, for whoever may see
+// its members. Errors: ENOTFOUND.
+func (s *Service) Invitations(ctx context.Context, project string) ([]*coffer.Invitation, error) {
+	sc, err := s.project(ctx, project, coffer.ActMemberRead)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.ListInvitations(ctx, sc.project.ID)
+}
+
+// RevokeInvitation withdraws the invitation of email, so that it no longer
+// joins the project on sign-up. Only owners revoke an invitation to
+// ownership. Errors: EFORBIDDEN, ENOTFOUND.
+func (s *Service) RevokeInvitation(ctx context.Context, project, email string) error {
+	sc, err := s.project(ctx, project, coffer.ActMemberManage)
+	if err != nil {
+		return err
+	}
+	if email, err = coffer.NormalizeEmail(email); err != nil {
+		return errInvitationNotFound // no invitation has such an email
+	}
+	return s.tx(ctx, func(tx *store.Tx) ([]*coffer.AuditEvent, error) {
+		inv, err := findInvitation(ctx, tx, sc.project.ID, email)
+		if err != nil {
+			return nil, err
+		}
+		if err := sc.mayGrant(inv.Role); err != nil {
+			return nil, err
+		}
+		if err := tx.DeleteInvitation(ctx, sc.project.ID, email); err != nil {
+			return nil, notFoundAs(err, "Invitation not found.")
+		}
+		return []*coffer.AuditEvent{s.memberEvent(ctx, coffer.AuditInviteRevoke, sc, email)}, nil
+	})
+}
+
+// findInvitation picks one invitation out of the project's list, which is
+// short; ENOTFOUND if email is not on it.
+func findInvitation(ctx context.Context, tx *store.Tx, projectID, email string) (*coffer.Invitation, error) {
+	list, err := tx.ListInvitations(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	for _, inv := range list {
+		if inv.Email == email {
+			return inv, nil
+		}
+	}
+	return nil, errInvitationNotFound
 }
 
 func (s *Service) memberEvent(ctx context.Context, action string, sc *scope, userID string) *coffer.AuditEvent {

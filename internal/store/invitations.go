@@ -2,18 +2,48 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/cofferhq/coffer"
 )
 
-// CreateInvitation records that m.Email may join m.ProjectID with m.Role
-// once it signs up; ECONFLICT if that email is already invited there.
-func (q queries) CreateInvitation(ctx context.Context, m *coffer.Member, invitedBy string) error {
+const msgInvitationNotFound = "Invitation not found."
+
+// CreateInvitation records that inv.Email may join inv.ProjectID with
+// inv.Role once it signs up; ECONFLICT if that email is already invited
+// there.
+func (q queries) CreateInvitation(ctx context.Context, inv *coffer.Invitation) error {
 	_, err := q.db.ExecContext(ctx, `
 		INSERT INTO invitations (project_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		m.ProjectID, m.Email, m.Role, nullString(invitedBy), micros(m.CreatedAt))
+		inv.ProjectID, inv.Email, inv.Role, nullString(inv.InvitedBy), micros(inv.CreatedAt))
 	if err != nil {
 		return dbError(err, "create invitation", "", "This email is already invited to the project.")
+	}
+	return nil
+}
+
+// ListInvitations returns a project's pending invitations ordered by
+// email (the primary key serves both the filter and the order).
+func (q queries) ListInvitations(ctx context.Context, projectID string) ([]*coffer.Invitation, error) {
+	return queryList(ctx, q, "list invitations", func(row scanner) (*coffer.Invitation, error) {
+		var inv coffer.Invitation
+		var invitedBy sql.NullString
+		var created int64
+		err := row.Scan(&inv.ProjectID, &inv.Email, &inv.Role, &invitedBy, &created)
+		inv.InvitedBy, inv.CreatedAt = invitedBy.String, fromMicros(created)
+		return &inv, err
+	}, `
+		SELECT project_id, email, role, invited_by, created_at FROM invitations
+		WHERE project_id = $1
+		ORDER BY email`, projectID)
+}
+
+// DeleteInvitation revokes the invitation of email to a project; ENOTFOUND
+// if there is none.
+func (q queries) DeleteInvitation(ctx context.Context, projectID, email string) error {
+	err := q.execOne(ctx, `DELETE FROM invitations WHERE project_id = $1 AND email = $2`, projectID, email)
+	if err != nil {
+		return dbError(err, "delete invitation", msgInvitationNotFound, "")
 	}
 	return nil
 }

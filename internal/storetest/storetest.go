@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.Store) {
 		{"Keys", testKeys},
 		{"Members", testMembers},
 		{"Invitations", testInvitations},
+		{"ListInvitations", testListInvitations},
+		{"DeleteInvitation", testDeleteInvitation},
 		{"Environments", testEnvironments},
 		{"BumpRevision", testBumpRevision},
 		{"Secrets", testSecrets},

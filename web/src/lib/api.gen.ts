@@ -319,8 +319,12 @@ export interface paths {
         get: operations["listMembers"];
         put?: never;
         /**
-         * Add an existing user to a project (admin or owner).
-         * @description Only an owner may add another owner.
+         * Add a user to a project, or invite an email (admin or owner).
+         * @description Only an owner may add another owner. An email with an account
+         *     becomes a member at once (201). With `SIGNUP_MODE=invite`, an email
+         *     without one is invited instead (202): it may then sign up, and joins
+         *     with the role when it does; `listInvitations` shows it until then.
+         *     In the other modes such an email answers 404.
          */
         post: operations["addMember"];
         delete?: never;
@@ -356,6 +360,53 @@ export interface paths {
          * @description A project always keeps at least one owner (409 otherwise).
          */
         patch: operations["updateMember"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug. */
+                project: components["parameters"]["ProjectSlug"];
+            };
+            cookie?: never;
+        };
+        /** The pending invitations of a project, by email. */
+        get: operations["listInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project}/invitations/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug. */
+                project: components["parameters"]["ProjectSlug"];
+                /** @description The invited email, percent-encoded. */
+                email: components["parameters"]["InvitationEmail"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a pending invitation (admin or owner).
+         * @description The email no longer joins the project when it signs up, and with
+         *     `SIGNUP_MODE=invite` may no longer sign up unless another project
+         *     invited it.
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{project}/environments": {
@@ -790,7 +841,7 @@ export interface components {
          * @description What an audit event records.
          * @enum {string}
          */
-        AuditAction: "auth.login" | "auth.login_failed" | "auth.logout" | "auth.signup" | "auth.refresh_reuse" | "user.password_changed" | "user.updated" | "user.deleted" | "user.exported" | "session.revoked" | "token.created" | "token.revoked" | "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "environment.created" | "environment.updated" | "environment.deleted" | "secret.read" | "secrets.read" | "secret.written" | "secret.deleted" | "secret.rolled_back" | "secrets.imported" | "secret.versions_read";
+        AuditAction: "auth.login" | "auth.login_failed" | "auth.logout" | "auth.signup" | "auth.refresh_reuse" | "user.password_changed" | "user.updated" | "user.deleted" | "user.exported" | "session.revoked" | "token.created" | "token.revoked" | "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.invited" | "member.invitation_revoked" | "member.updated" | "member.removed" | "environment.created" | "environment.updated" | "environment.deleted" | "secret.read" | "secrets.read" | "secret.written" | "secret.deleted" | "secret.rolled_back" | "secrets.imported" | "secret.versions_read";
         /**
          * @description Whether the audited action succeeded.
          * @enum {string}
@@ -1009,6 +1060,20 @@ export interface components {
         };
         MemberList: {
             members: components["schemas"]["Member"][];
+        };
+        /** @description An email invited to a project that has not signed up yet. */
+        Invitation: {
+            /** Format: email */
+            email: string;
+            role: components["schemas"]["Role"];
+            /**
+             * Format: date-time
+             * @description When the email was invited.
+             */
+            created_at: string;
+        };
+        InvitationList: {
+            invitations: components["schemas"]["Invitation"][];
         };
         AddMemberRequest: {
             /** Format: email */
@@ -1316,6 +1381,8 @@ export interface components {
         SecretKey: components["schemas"]["Key"];
         /** @description The member's user id. */
         UserID: string;
+        /** @description The invited email, percent-encoded. */
+        InvitationEmail: string;
         /** @description The session's id. */
         SessionID: string;
         /** @description The token's id. */
@@ -1956,6 +2023,15 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
+            /** @description Invited; the email joins when it signs up. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
             400: components["responses"]["BadRequestProblem"];
             401: components["responses"]["UnauthorizedProblem"];
             403: components["responses"]["ForbiddenProblem"];
@@ -2030,6 +2106,61 @@ export interface operations {
             409: components["responses"]["ConflictProblem"];
             413: components["responses"]["TooLargeProblem"];
             415: components["responses"]["UnsupportedMediaTypeProblem"];
+            429: components["responses"]["RateLimitedProblem"];
+            default: components["responses"]["ServerProblem"];
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug. */
+                project: components["parameters"]["ProjectSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            401: components["responses"]["UnauthorizedProblem"];
+            404: components["responses"]["NotFoundProblem"];
+            429: components["responses"]["RateLimitedProblem"];
+            default: components["responses"]["ServerProblem"];
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug. */
+                project: components["parameters"]["ProjectSlug"];
+                /** @description The invited email, percent-encoded. */
+                email: components["parameters"]["InvitationEmail"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["UnauthorizedProblem"];
+            403: components["responses"]["ForbiddenProblem"];
+            404: components["responses"]["NotFoundProblem"];
             429: components["responses"]["RateLimitedProblem"];
             default: components["responses"]["ServerProblem"];
         };

@@ -21,12 +21,13 @@ const members = [member('u-ada', 'Ada', 'owner'), member('u-bea', 'Bea', 'develo
 
 /** Renders the page as `me` with the given role; the cache is seeded and
  * never stale, so only the mutations reach the (stubbed) network. */
-function setup(me: string, role: Role) {
+function setup(me: string, role: Role, invitations: Schemas['Invitation'][] = []) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
   qc.setQueryData(['me'], { id: me, email: 'x@example.com', name: 'X', is_admin: false, created_at: '' });
   qc.setQueryData(['project', 'shop'], { id: 'p', slug: 'shop', name: 'Shop', role, created_at: '', updated_at: '' });
   qc.setQueryData(['members', 'shop'], members);
-  qc.setQueryData(['auth-status'], { has_users: true, signup_mode: 'open' });
+  qc.setQueryData(['invitations', 'shop'], invitations);
+  qc.setQueryData(['auth-status'], { has_users: true, signup_mode: invitations.length > 0 ? 'invite' : 'open' });
   const router = createMemoryRouter([{ path: '/projects/:project/members', element: <MembersPage /> }], {
     initialEntries: ['/projects/shop/members'],
   });
@@ -42,11 +43,17 @@ const problem = (status: number, detail: string) =>
 
 /** A fake API: reads come from `list`, changes go to `change` (which
  * returns the response and may edit the list). */
-function fakeApi(role: Role, list: Schemas['Member'][], change: (req: Request) => Promise<Response>) {
+function fakeApi(
+  role: Role,
+  list: Schemas['Member'][],
+  change: (req: Request) => Promise<Response>,
+  invitations: Schemas['Invitation'][] = [],
+) {
   const fetch = vi.fn(async (req: Request) => {
     const path = new URL(req.url).pathname;
     if (req.method !== 'GET') return change(req);
     if (path === '/api/v1/projects/shop/members') return Response.json({ members: list });
+    if (path === '/api/v1/projects/shop/invitations') return Response.json({ invitations });
     if (path === '/api/v1/projects/shop') return Response.json({ id: 'p', slug: 'shop', name: 'Shop', role, created_at: '', updated_at: '' });
     return problem(404, 'Not found.');
   });
@@ -115,6 +122,46 @@ describe('MembersPage', () => {
     await user.click(screen.getByRole('button', { name: 'Save role of ada@example.com' }));
     expect(await screen.findByRole('alert')).toHaveTextContent(detail);
     expect(select).toHaveValue('owner');
+  });
+
+  it('lists an invited email under pending invitations, which an admin may revoke', async () => {
+    const invitations: Schemas['Invitation'][] = [];
+    const api = fakeApi(
+      'admin',
+      members,
+      async (req) => {
+        const call = `${req.method} ${new URL(req.url).pathname}`;
+        if (call === 'POST /api/v1/projects/shop/members') {
+          const inv = { email: 'dee@example.com', role: 'viewer' as const, created_at: '2026-01-02T00:00:00Z' };
+          invitations.push(inv);
+          return Response.json(inv, { status: 202 });
+        }
+        expect(call).toBe('DELETE /api/v1/projects/shop/invitations/dee%40example.com');
+        invitations.pop();
+        return new Response(null, { status: 204 });
+      },
+      invitations,
+    );
+    setup('u-bea', 'admin');
+    expect(screen.queryByRole('heading', { name: 'Pending invitations' })).not.toBeInTheDocument();
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Email'), 'dee@example.com');
+    await user.selectOptions(screen.getByLabelText('Role'), 'viewer');
+    await user.click(screen.getByRole('button', { name: 'Add member' }));
+    expect(await screen.findByText('dee@example.com is invited; they join as viewer when they sign up.')).toBeInTheDocument();
+    const pending = await screen.findByRole('list', { name: 'Pending invitations' });
+    expect(within(pending).getByText('dee@example.com')).toBeInTheDocument();
+    await user.click(within(pending).getByRole('button', { name: 'Revoke the invitation of dee@example.com' }));
+    expect(await screen.findByText('The invitation of dee@example.com is revoked.')).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'Pending invitations' })).not.toBeInTheDocument();
+    expect(api.changes()).toHaveLength(2);
+  });
+
+  it('shows a viewer pending invitations without a way to revoke them', () => {
+    setup('u-cy', 'viewer', [{ email: 'dee@example.com', role: 'viewer', created_at: '2026-01-02T00:00:00Z' }]);
+    const pending = screen.getByRole('list', { name: 'Pending invitations' });
+    expect(within(pending).getByText('dee@example.com')).toBeInTheDocument();
+    expect(within(pending).queryByRole('button')).not.toBeInTheDocument();
   });
 
   it('removes a member after confirmation', async () => {

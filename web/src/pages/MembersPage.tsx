@@ -9,7 +9,14 @@ import { Skeleton } from '../components/Skeleton';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useAuthStatus, useMe } from '../lib/queries/me';
-import { useAddMember, useMembers, useRemoveMember, useUpdateMember } from '../lib/queries/members';
+import {
+  useAddMember,
+  useInvitations,
+  useMembers,
+  useRemoveMember,
+  useRevokeInvitation,
+  useUpdateMember,
+} from '../lib/queries/members';
 import { projectKey, projectsKey, useProject } from '../lib/queries/projects';
 import { atLeast, memberControls, parseRole, type Role } from '../lib/roles';
 import { useToast } from '../lib/toast';
@@ -75,6 +82,7 @@ export default function MembersPage() {
           </table>
         </div>
       )}
+      <PendingInvitations project={project} caller={caller} />
       {removing && (
         <ConfirmDialog
           title={leaving ? `Leave ${project}?` : `Remove ${removing.name || removing.email}?`}
@@ -205,11 +213,13 @@ function AddMember({ project, grantable }: { project: string; grantable: readonl
         add.mutate(
           { email: email.trim(), role },
           {
-            onSuccess: (m) => {
+            onSuccess: (added) => {
               setEmail('');
               // With sign-up by invitation, an unknown email is invited.
               toast.success(
-                m.user_id ? `${m.email} added as ${m.role}.` : `${m.email} is invited; they join as ${m.role} when they sign up.`,
+                added.kind === 'member'
+                  ? `${added.member.email} added as ${added.member.role}.`
+                  : `${added.invitation.email} is invited; they join as ${added.invitation.role} when they sign up.`,
               );
             },
             onError: (err) => toast.error(err),
@@ -245,5 +255,51 @@ function AddMember({ project, grantable }: { project: string; grantable: readonl
         Add member
       </button>
     </form>
+  );
+}
+
+/** Emails invited that have not signed up yet; shown only when there are
+ * some. Those who may manage members may revoke them (only owners revoke
+ * an invitation to ownership, as only they make owners). */
+function PendingInvitations({ project, caller }: { project: string; caller: Role | undefined }) {
+  const invitations = useInvitations(project);
+  const revoke = useRevokeInvitation(project);
+  const toast = useToast();
+  if (invitations.isPending || (invitations.isSuccess && invitations.data.length === 0)) return null;
+  return (
+    <section className="card stack" aria-labelledby="invitations-title">
+      <h3 id="invitations-title">Pending invitations</h3>
+      {invitations.isError ? (
+        <ErrorState error={invitations.error} retry={() => void invitations.refetch()} />
+      ) : (
+        <ul className="list" aria-labelledby="invitations-title">
+          {invitations.data.map((inv) => (
+            <li key={inv.email} className="list-row">
+              <div className="grow">
+                <div className="literal">{inv.email}</div>
+                <div className="muted small">
+                  joins as {inv.role} on sign-up · invited {formatTime(inv.created_at)}
+                </div>
+              </div>
+              {memberControls(caller, inv.role, false).remove && (
+                <button
+                  type="button"
+                  className="button-small danger"
+                  aria-label={`Revoke the invitation of ${inv.email}`}
+                  onClick={() =>
+                    revoke.mutate(inv.email, {
+                      onSuccess: () => toast.success(`The invitation of ${inv.email} is revoked.`),
+                      onError: (e) => toast.error(e),
+                    })
+                  }
+                >
+                  Revoke
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

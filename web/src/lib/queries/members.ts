@@ -4,8 +4,14 @@ import { unwrap } from '../problem';
 import { projectKey } from './projects';
 
 type Member = Schemas['Member'];
+type Invitation = Schemas['Invitation'];
+
+/** What adding an email did: a member joined (201), or the email was
+ * invited and joins when it signs up (202). */
+export type Added = { kind: 'member'; member: Member } | { kind: 'invitation'; invitation: Invitation };
 
 export const membersKey = (project: string) => ['members', project] as const;
+export const invitationsKey = (project: string) => ['invitations', project] as const;
 
 export function useMembers(project: string) {
   return useQuery({
@@ -16,13 +22,53 @@ export function useMembers(project: string) {
 }
 
 /** Adds an existing account by email. With sign-up by invitation, an email
- * without an account is invited instead: the answer then has no user id. */
+ * without an account is invited instead (202). */
 export function useAddMember(project: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (body: Schemas['AddMemberRequest']) =>
-      unwrap(await api.POST('/api/v1/projects/{project}/members', { params: { path: { project } }, body })),
-    onSettled: () => qc.invalidateQueries({ queryKey: membersKey(project) }),
+    mutationFn: async (body: Schemas['AddMemberRequest']): Promise<Added> => {
+      const res = await api.POST('/api/v1/projects/{project}/members', { params: { path: { project } }, body });
+      const data = unwrap(res);
+      return res.response.status === 202
+        ? { kind: 'invitation', invitation: data as Invitation }
+        : { kind: 'member', member: data as Member };
+    },
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: membersKey(project) });
+      void qc.invalidateQueries({ queryKey: invitationsKey(project) });
+    },
+  });
+}
+
+/** The emails invited to the project that have not signed up yet. */
+export function useInvitations(project: string) {
+  return useQuery({
+    queryKey: invitationsKey(project),
+    queryFn: async () =>
+      unwrap(await api.GET('/api/v1/projects/{project}/invitations', { params: { path: { project } } })).invitations,
+  });
+}
+
+/** Revokes an invitation; the row goes at once and comes back if the
+ * server refuses. */
+export function useRevokeInvitation(project: string) {
+  const qc = useQueryClient();
+  const key = invitationsKey(project);
+  return useMutation({
+    mutationFn: async (email: string) => {
+      const res = await api.DELETE('/api/v1/projects/{project}/invitations/{email}', {
+        params: { path: { project, email } },
+      });
+      if (!res.response.ok) unwrap(res);
+    },
+    onMutate: async (email) => {
+      await qc.cancelQueries({ queryKey: key });
+      const before = qc.getQueryData<Invitation[]>(key);
+      qc.setQueryData<Invitation[]>(key, (list) => list?.filter((i) => i.email !== email));
+      return { before };
+    },
+    onError: (_e, _v, ctx) => qc.setQueryData(key, ctx?.before),
+    onSettled: () => qc.invalidateQueries({ queryKey: key }),
   });
 }
 
