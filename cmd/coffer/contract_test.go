@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"maps"
 	"net/http"
@@ -28,7 +29,7 @@ func (c contractTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
 	resp, err := c.next.RoundTrip(req)
-	if err != nil || !strings.HasPrefix(req.URL.Path, "/api/") {
+	if err != nil || !(strings.HasPrefix(req.URL.Path, "/api/") || strings.HasPrefix(req.URL.Path, "/health")) {
 		return resp, err
 	}
 	respBody, err := io.ReadAll(resp.Body)
@@ -118,5 +119,32 @@ func TestDeprecationMismatches(t *testing.T) {
 	}
 	if got := deprecationMismatches(map[string]bool{"GET /c": true}, map[string]bool{"GET /c": true}); len(got) != 0 {
 		t.Errorf("agreeing flags reported: %q", got)
+	}
+}
+
+// TestHealthAnswersMatchTheContract reads every health endpoint of a server
+// without Redis through the contract check: /health/redis then says
+// "disabled" with 200, as the document promises.
+func TestHealthAnswersMatchTheContract(t *testing.T) {
+	s := startServer(t, "sqlite", nil)
+	hc := &http.Client{Transport: contractTransport{t: t, next: http.DefaultTransport}}
+	for _, path := range []string{"/health", "/health/ready", "/health/db", "/health/redis", "/health/disk"} {
+		resp, err := hc.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Status string }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d %v", path, resp.StatusCode, err)
+		}
+		want := "ok"
+		if path == "/health/redis" {
+			want = "disabled"
+		}
+		if body.Status != want {
+			t.Errorf("%s: status %q, want %q", path, body.Status, want)
+		}
 	}
 }

@@ -17,10 +17,11 @@ import (
 // good as down for a load balancer deciding where to send traffic.
 const Timeout = 2 * time.Second
 
-// Status values in responses.
+// Status values in responses (HealthStatus in api/openapi.yaml).
 const (
-	StatusOK          = "ok"
-	StatusUnavailable = "unavailable"
+	StatusOK       = "ok"
+	StatusDown     = "down"     // answered with 503
+	StatusDisabled = "disabled" // a component that is not configured
 )
 
 // Check is one dependency probe.
@@ -93,15 +94,15 @@ func (h *Health) Readiness() http.Handler {
 		}
 		rep := h.run(r.Context(), critical)
 		if h.draining.Load() {
-			rep.Status, rep.Draining = StatusUnavailable, true
+			rep.Status, rep.Draining = StatusDown, true
 		}
 		writeReport(w, statusCode(rep.Status), rep)
 	})
 }
 
 // Component serves /health/<name>: the result of the named check alone,
-// 503 when it fails, 404 when there is no such check (e.g. /health/redis
-// without Redis).
+// 503 when it fails, 200 "disabled" when there is no such check (e.g.
+// /health/redis without Redis): nothing is wrong with what is not used.
 func (h *Health) Component(name string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, c := range h.checks {
@@ -111,7 +112,7 @@ func (h *Health) Component(name string) http.Handler {
 				return
 			}
 		}
-		writeReport(w, http.StatusNotFound, Report{Status: StatusUnavailable})
+		writeReport(w, http.StatusOK, Report{Status: StatusDisabled})
 	})
 }
 
@@ -127,7 +128,7 @@ func (h *Health) run(ctx context.Context, checks []Check) Report {
 			defer mu.Unlock()
 			rep.Components[c.Name] = comp
 			if comp.Status != StatusOK {
-				rep.Status = StatusUnavailable
+				rep.Status = StatusDown
 			}
 		})
 	}
@@ -147,7 +148,7 @@ func (h *Health) runOne(ctx context.Context, c Check) Component {
 	if err != nil {
 		h.logger.LogAttrs(ctx, slog.LevelWarn, "health check failed",
 			slog.String("check", c.Name), slog.Any("error", err))
-		comp.Status, comp.Error = StatusUnavailable, checkFailed
+		comp.Status, comp.Error = StatusDown, checkFailed
 		if ctx.Err() != nil {
 			comp.Error = "check timed out"
 		}

@@ -62,11 +62,11 @@ func TestReadiness(t *testing.T) {
 		{"AllOK", []Check{{Name: "db", Run: ok, Critical: true}, {Name: "redis", Run: ok, Critical: true}},
 			false, 200, "ok", map[string]string{"db": "ok", "redis": "ok"}},
 		{"CriticalFails", []Check{{Name: "db", Run: fail, Critical: true}, {Name: "redis", Run: ok, Critical: true}},
-			false, 503, "unavailable", map[string]string{"db": "unavailable", "redis": "ok"}},
+			false, 503, "down", map[string]string{"db": "down", "redis": "ok"}},
 		{"NonCriticalNotRun", []Check{{Name: "db", Run: ok, Critical: true}, {Name: "sentry", Run: fail}},
 			false, 200, "ok", map[string]string{"db": "ok"}},
 		{"Draining", []Check{{Name: "db", Run: ok, Critical: true}},
-			true, 503, "unavailable", map[string]string{"db": "ok"}},
+			true, 503, "down", map[string]string{"db": "ok"}},
 		{"NoChecks", nil, false, 200, "ok", map[string]string{}},
 	}
 	for _, tt := range tests {
@@ -126,8 +126,8 @@ func TestComponent(t *testing.T) {
 		err    string
 	}{
 		{"db", 200, "ok", ""},
-		{"redis", 503, "unavailable", "check failed"},
-		{"disk", 404, "unavailable", ""},
+		{"redis", 503, "down", "check failed"},
+		{"disk", 200, "disabled", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
