@@ -6,6 +6,7 @@
 #
 #   scripts/loadtest.sh                       # SQLite in a temp dir
 #   LOADTEST_DATABASE_URL=postgres://... scripts/loadtest.sh
+#   LOADTEST_REDIS_URL=redis://127.0.0.1:6379/0 ...   # with the Redis bundle cache and bus
 #   DURATION=30s CONNECTIONS=64 scripts/loadtest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 go build -o "$work/coffer" ./cmd/coffer
-DATA_DIR="$work/data" PORT=$PORT DATABASE_URL=${LOADTEST_DATABASE_URL:-} BCRYPT_COST=4 LOG_LEVEL=warn \
+DATA_DIR="$work/data" PORT=$PORT DATABASE_URL=${LOADTEST_DATABASE_URL:-} REDIS_URL=${LOADTEST_REDIS_URL:-} BCRYPT_COST=4 LOG_LEVEL=warn \
   RATE_LIMIT_MAX_REQUESTS=1000000 RATE_LIMIT_TOKEN_PER_MINUTE=10000000 "$work/coffer" server 2>"$work/server.log" &
 pid=$!
 for _ in $(seq 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.1; done
@@ -43,3 +44,4 @@ requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 awk -v t="$(( after - before ))" -v hz="$ticks" -v n="$requests" \
   'BEGIN { printf "server CPU: %.1f s for %d requests = %.0f µs per request\n", t/hz, n, (t/hz)/n*1e6 }'
 if [ -n "${LOADTEST_DATABASE_URL:-}" ]; then echo "store: PostgreSQL"; else echo "store: SQLite"; fi
+if [ -n "${LOADTEST_REDIS_URL:-}" ]; then echo "redis: on"; else echo "redis: off"; fi

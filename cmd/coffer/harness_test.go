@@ -94,12 +94,16 @@ func testConfig(t testing.TB, backend string, env map[string]string) *config.Con
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// startServer starts Main on backend with env layered over test defaults.
-func startServer(t testing.TB, backend string, env map[string]string) *testServer {
+// startServer starts Main on backend with env layered over test defaults;
+// opts adjust Main before it runs.
+func startServer(t testing.TB, backend string, env map[string]string, opts ...func(*Main)) *testServer {
 	t.Helper()
 	cfg := testConfig(t, backend, env)
 	logs := &syncBuffer{}
 	m := NewMain(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	for _, opt := range opts {
+		opt(m)
+	}
 	if err := m.Run(t.Context()); err != nil {
 		t.Fatalf("start server: %v", err)
 	}

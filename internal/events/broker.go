@@ -76,9 +76,9 @@ func NewBroker(queue int) *Broker {
 func (b *Broker) Subscribe(id Identity) *Subscription {
 	s := &Subscription{
 		b: b, id: id,
-		ch:   make(chan coffer.Event, b.queue),
-		done: make(chan struct{}),
-		envs: map[string]string{},
+		ready: make(chan struct{}, 1),
+		done:  make(chan struct{}),
+		envs:  map[string]string{},
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

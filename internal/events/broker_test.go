@@ -3,19 +3,24 @@ package events
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/cofferhq/coffer"
 )
 
-// received drains what s holds now.
+// received drains what s holds now, one event per Ready signal as the
+// feed reads them.
 func received(s *Subscription) []coffer.Event {
 	var got []coffer.Event
 	for {
 		select {
-		case e := <-s.Events():
-			got = append(got, e)
+		case <-s.Ready():
+			if e, ok := s.Next(); ok {
+				got = append(got, e)
+			}
 		default:
 			return got
 		}
@@ -146,6 +151,65 @@ func TestBrokerSlowConsumerOverflowsWithoutBlocking(t *testing.T) {
 	}
 }
 
+func TestSubscriptionQueueIsOrderedAndSignalsUntilEmpty(t *testing.T) {
+	t.Parallel()
+	b := NewBroker(8)
+	s := b.Subscribe(Identity{UserID: "u"})
+	defer s.Close()
+	s.Add("p", "e")
+	for i := range 5 {
+		b.Publish(context.Background(), coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e", Revision: int64(i + 1)})
+	}
+	got := received(s)
+	if len(got) != 5 {
+		t.Fatalf("received %d events, want 5", len(got))
+	}
+	for i, e := range got {
+		if e.Revision != int64(i+1) {
+			t.Fatalf("event %d has revision %d: out of order", i, e.Revision)
+		}
+	}
+	if e, ok := s.Next(); ok {
+		t.Fatalf("Next after draining returned %+v", e)
+	}
+}
+
+// TestIdleSubscriptionHoldsNoQueue guards the memory of idle feeds: a
+// subscription allocates no queue until events wait in it, and lets the
+// queue go once drained. Not parallel: it counts the process's
+// allocations.
+func TestIdleSubscriptionHoldsNoQueue(t *testing.T) {
+	b := NewBroker(DefaultQueueSize)
+	const n = 200
+	subs := make([]*Subscription, n)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range subs {
+		subs[i] = b.Subscribe(Identity{TokenID: strconv.Itoa(i)})
+		subs[i].Add("p", "e")
+	}
+	runtime.ReadMemStats(&after)
+	for _, s := range subs {
+		defer s.Close()
+	}
+	// A queue of DefaultQueueSize events made up front would be ~55 KB.
+	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 2<<10 {
+		t.Fatalf("a subscription allocates %d bytes before any event, want at most 2 KiB", per)
+	}
+	s := subs[0]
+	for range 10 {
+		b.Publish(context.Background(), coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e"})
+	}
+	if len(received(s)) != 10 {
+		t.Fatal("the burst was not delivered")
+	}
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.queue != nil {
+		t.Fatalf("a drained subscription keeps a queue of capacity %d", cap(s.queue))
+	}
+}
+
 func TestBrokerResyncEndsEverySubscription(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(2)
@@ -165,7 +229,9 @@ func BenchmarkPublish(b *testing.B) {
 		s := br.Subscribe(Identity{UserID: "u"})
 		s.Add("p", "e"+string(rune('a'+i%26)))
 		go func() {
-			for range s.Events() {
+			for range s.Ready() {
+				for _, ok := s.Next(); ok; _, ok = s.Next() {
+				}
 			}
 		}()
 	}

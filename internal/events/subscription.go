@@ -8,13 +8,21 @@ import (
 
 // Subscription is one subscriber's view of the broker: a bounded queue of
 // the events it is concerned by. Its methods are safe for concurrent use.
+//
+// The queue is a slice that grows with what is waiting and is let go when
+// it drains, not a buffered channel: a channel of DefaultQueueSize events
+// would hold ~55 KB per connection from the start, and most connections
+// are idle.
 type Subscription struct {
 	b  *Broker
 	id Identity
-	ch chan coffer.Event
 
 	// envs maps environment id to project id; guarded by b.mu.
 	envs map[string]string
+
+	qmu   sync.Mutex
+	queue []coffer.Event // oldest first; nil when empty
+	ready chan struct{}  // holds a signal while queue is not empty
 
 	endOnce sync.Once
 	done    chan struct{}
@@ -25,9 +33,36 @@ type Subscription struct {
 // Identity returns the credential the subscription belongs to.
 func (s *Subscription) Identity() Identity { return s.id }
 
-// Events returns the queue of events. It is never closed: select on Done
-// as well.
-func (s *Subscription) Events() <-chan coffer.Event { return s.ch }
+// Ready receives a signal while events are queued: take one with Next on
+// each signal. It is never closed: select on Done as well.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Next removes and returns the oldest queued event; ok is false when none
+// is queued. If more remain, Ready is signalled again, so that a reader
+// taking one event per signal interleaves them with its other work.
+func (s *Subscription) Next() (e coffer.Event, ok bool) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if len(s.queue) == 0 {
+		return coffer.Event{}, false
+	}
+	e = s.queue[0]
+	s.queue[0] = coffer.Event{} // the backing array outlives the pop
+	s.queue = s.queue[1:]
+	if len(s.queue) == 0 {
+		s.queue = nil // let the array go: an idle subscription holds none
+	} else {
+		s.signal()
+	}
+	return e, true
+}
+
+func (s *Subscription) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default: // already signalled
+	}
+}
 
 // Done is closed when the broker ends the subscription (see Err).
 func (s *Subscription) Done() <-chan struct{} { return s.done }
@@ -110,19 +145,22 @@ func (s *Subscription) Close() {
 }
 
 // offer queues e without blocking; a full queue ends the subscription.
-// It runs with b.mu read-locked, so it only marks the end; the owner
-// closes.
+// It runs with b.mu read-locked (possibly by several publishers at once),
+// so it only marks the end; the owner closes.
 func (s *Subscription) offer(e coffer.Event) {
 	select {
 	case <-s.done:
 		return // ended: its reader is going away, and may have stopped reading
 	default:
 	}
-	select {
-	case s.ch <- e:
-	default:
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if len(s.queue) >= s.b.queue {
 		s.end(ErrOverflow)
+		return
 	}
+	s.queue = append(s.queue, e)
+	s.signal()
 }
 
 func (s *Subscription) end(err error) {

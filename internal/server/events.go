@@ -34,6 +34,11 @@ type FeedLimits struct {
 	RecheckInterval time.Duration
 	// WriteTimeout bounds each frame sent (default 10 s).
 	WriteTimeout time.Duration
+	// GapGrace is how long a missing revision may stay missing while a
+	// later one is known before its event counts as lost and the
+	// connection is closed with 1013 resync (default 2 s): events of
+	// concurrent writes may arrive slightly out of order.
+	GapGrace time.Duration
 }
 
 func (l FeedLimits) withDefaults() FeedLimits {
@@ -55,6 +60,7 @@ func (l FeedLimits) withDefaults() FeedLimits {
 	defDur(&l.PingInterval, 20*time.Second)
 	defDur(&l.RecheckInterval, time.Minute)
 	defDur(&l.WriteTimeout, 10*time.Second)
+	defDur(&l.GapGrace, 2*time.Second)
 	return l
 }
 
@@ -200,7 +206,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	limits := s.cfg.FeedLimits.withDefaults()
 	key := feedActorKey(coffer.ActorFromContext(r.Context()))
 	refused := s.feeds.reserve(key, limits.MaxConnsPerActor)
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
 		// Checked again by the library, host by host, after our stricter
 		// scheme-and-host check above.
 		OriginPatterns: s.cfg.AllowedOrigins,
@@ -215,10 +221,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if refused == nil {
 		c := newFeedConn(s, ws, r, limits)
 		if refused = s.feeds.join(c); refused == nil {
-			defer s.feeds.leave(c)
 			s.cfg.Metrics.WSConnected()
-			defer s.cfg.Metrics.WSDisconnected()
-			c.run()
+			// The feed runs on after this handler returns: an idle
+			// connection then holds neither the request nor the
+			// middleware chain's stack, only its own small goroutines
+			// (memory per connection bounds how many an instance holds;
+			// docs/benchmarks.md). The request's log line and metrics
+			// cover the handshake.
+			httpx.Go(c.log, "live feed", func() {
+				defer s.feeds.leave(c)
+				defer s.cfg.Metrics.WSDisconnected()
+				c.run()
+			}, s.cfg.Telemetry.PanicHook)
 			return
 		}
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -17,8 +20,11 @@ import (
 )
 
 // feedConn is one live feed connection. One goroutine (run) owns its
-// subscriptions and writes its frames; a reader and a heartbeat run beside
-// it and stop it through its context.
+// subscriptions and writes its frames; a reader runs beside it, and each
+// heartbeat ping waits for its pong in a goroutine of its own while it is
+// in flight. They stop run through its context. An idle connection thus
+// holds two goroutines: memory per connection is what bounds how many
+// one instance holds (docs/benchmarks.md).
 type feedConn struct {
 	s        *Server
 	ws       *websocket.Conn
@@ -37,17 +43,20 @@ type feedConn struct {
 	io     context.Context
 	ioDone context.CancelFunc
 
-	sub  *events.Subscription
-	in   chan clientMessage
-	subs map[string]*feedSub // by environment id
+	sub     *events.Subscription
+	in      chan clientMessage
+	subs    map[string]*feedSub // by environment id
+	pinging atomic.Bool         // a ping awaits its pong
+	gaps    *time.Timer         // made when a revision first goes missing
 }
 
 // feedSub is one watched environment: floor is the revision its replay
 // reached, so that live secret events at or below it — already replayed —
-// are dropped.
+// are dropped; revs notices a revision that never arrives.
 type feedSub struct {
 	scope service.FeedScope
 	floor int64
+	revs  revisions
 }
 
 func newFeedConn(s *Server, ws *websocket.Conn, r *http.Request, limits FeedLimits) *feedConn {
@@ -77,20 +86,27 @@ func (c *feedConn) run() {
 	defer c.sub.Close()
 	defer c.ioDone()
 	go c.read()
-	go c.heartbeat()
+	heartbeat := time.NewTicker(c.limits.PingInterval)
+	defer heartbeat.Stop()
 	recheck := time.NewTicker(c.limits.RecheckInterval)
 	defer recheck.Stop()
 	for c.ctx.Err() == nil {
 		select {
 		case <-c.ctx.Done():
 		case m := <-c.in:
-			c.handle(m)
-		case e := <-c.sub.Events():
-			c.deliver(e)
+			onOwnStack(func() { c.handle(m) })
+		case <-c.sub.Ready():
+			if e, ok := c.sub.Next(); ok {
+				c.deliver(e)
+			}
 		case <-c.sub.Done():
 			c.ended(c.sub.Err())
+		case <-heartbeat.C:
+			c.ping()
 		case <-recheck.C:
-			c.recheck("")
+			onOwnStack(func() { c.recheck("") })
+		case <-c.gapTimer():
+			c.checkGaps()
 		}
 	}
 	var why closeReason
@@ -99,6 +115,29 @@ func (c *feedConn) run() {
 		return
 	}
 	_ = c.ws.CloseNow() // the peer is gone or broke the protocol
+}
+
+// onOwnStack runs fn on a goroutine of its own and waits for it. The
+// database work of a subscription or a recheck grows a stack to tens of
+// KiB, and a goroutine's stack only halves at each garbage collection:
+// run's stack would stay that size for most of an idle connection's life.
+// A panic in fn is raised again here, with fn's stack in its value.
+func onOwnStack(fn func()) {
+	var panicked any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if v := recover(); v != nil {
+				panicked = fmt.Sprintf("%v\n\n%s", v, debug.Stack())
+			}
+		}()
+		fn()
+	}()
+	<-done
+	if panicked != nil {
+		panic(panicked)
+	}
 }
 
 // ended handles the broker ending the subscription.
@@ -136,26 +175,24 @@ func (c *feedConn) read() {
 	}
 }
 
-// heartbeat pings every PingInterval and ends the connection when a pong
-// does not come back within the same interval: a peer that vanished
-// without a close would otherwise hold its slot (and its queue) forever.
-func (c *feedConn) heartbeat() {
-	t := time.NewTicker(c.limits.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(c.io, c.limits.PingInterval)
-		err := c.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			c.cancel(err)
-			return
-		}
+// ping sends a heartbeat (run calls it every PingInterval) and ends the
+// connection when the pong does not come back within the same interval: a
+// peer that vanished without a close would otherwise hold its slot
+// forever. The wait runs in a goroutine that lives only while the ping is
+// in flight (the pong arrives through read), so that an idle connection
+// holds no goroutine for its heartbeat.
+func (c *feedConn) ping() {
+	if !c.pinging.CompareAndSwap(false, true) {
+		return // the previous ping still waits; its timeout decides
 	}
+	go func() {
+		defer c.pinging.Store(false)
+		ctx, cancel := context.WithTimeout(c.io, c.limits.PingInterval)
+		defer cancel()
+		if err := c.ws.Ping(ctx); err != nil {
+			c.cancel(err)
+		}
+	}()
 }
 
 // send writes one frame within the write timeout; a failure ends the

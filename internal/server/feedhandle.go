@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/service"
@@ -69,7 +70,7 @@ func (c *feedConn) subscribe(m clientMessage) {
 	for _, e := range ch.Events {
 		c.sendEvent(e)
 	}
-	c.subs[ch.EnvironmentID] = &feedSub{scope: ch.FeedScope, floor: ch.Revision}
+	c.subs[ch.EnvironmentID] = &feedSub{scope: ch.FeedScope, floor: ch.Revision, revs: newRevisions(ch.Revision)}
 	c.send(subscribedMessage(ch.Project, ch.Environment, ch.Revision))
 }
 
@@ -139,8 +140,13 @@ func (c *feedConn) deliver(e coffer.Event) {
 	if fs == nil {
 		return // unsubscribed since the event was queued, or not yet subscribed
 	}
-	if isSecretEvent(e.Type) && e.Revision <= fs.floor {
-		return // in the replay already
+	if isSecretEvent(e.Type) {
+		if e.Revision <= fs.floor {
+			return // in the replay already
+		}
+		if fs.revs.see(e.Revision, time.Now()); fs.revs.open() {
+			c.checkGaps()
+		}
 	}
 	c.sendEvent(e)
 	if e.Type == coffer.EventEnvironmentDeleted {
@@ -187,7 +193,15 @@ func (c *feedConn) recheck(projectID string) {
 		if projectID != "" && fs.scope.ProjectID != projectID {
 			continue
 		}
-		err := c.s.svc.FeedAccess(c.ctx, fs.scope)
+		rev, err := c.s.svc.FeedAccess(c.ctx, fs.scope)
+		if err == nil {
+			// A revision committed and never announced — the last write
+			// before a quiet spell, lost — shows here.
+			if fs.revs.exists(rev, time.Now()); fs.revs.open() {
+				c.checkGaps()
+			}
+			continue
+		}
 		switch coffer.ErrorCode(err) {
 		case coffer.EUNAUTHORIZED:
 			c.stop(closeRevoked)

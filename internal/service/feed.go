@@ -85,23 +85,25 @@ func (s *Service) Changes(ctx context.Context, project, env string, since int64,
 // if so, ENOTFOUND if the project or environment is gone or no longer
 // readable (a removed member, a narrowed token), and EUNAUTHORIZED if the
 // caller's session or token has ended. Feeds call it when a revocation
-// event concerns them, since a socket outlives the request that opened it.
-func (s *Service) FeedAccess(ctx context.Context, sc FeedScope) error {
+// event concerns them, since a socket outlives the request that opened it,
+// and every minute. It also returns the environment's revision (possibly
+// a second old), by which a feed notices an event that never reached it.
+func (s *Service) FeedAccess(ctx context.Context, sc FeedScope) (revision int64, err error) {
 	if err := s.CredentialLive(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	p, err := s.Store.ProjectByID(ctx, sc.ProjectID)
 	if err != nil {
-		return notFoundAs(err, "Project not found.")
+		return 0, notFoundAs(err, "Project not found.")
 	}
 	got, err := s.feedScope(ctx, p.Slug, sc.Environment)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if got.env.ID != sc.EnvironmentID {
-		return errEnvNotFound // deleted, and another made under the same slug
+		return 0, errEnvNotFound // deleted, and another made under the same slug
 	}
-	return nil
+	return got.env.Revision, nil
 }
 
 // CredentialLive returns EUNAUTHORIZED unless the session or token the
