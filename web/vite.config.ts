@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // The Go server's Content-Security-Policy, repeated here so that `vite
@@ -30,6 +31,28 @@ export default defineConfig({
     sourcemap: false,
     target: 'es2022',
     reportCompressedSize: false,
+    rolldownOptions: {
+      // Two pages: the app, and the API reference the server answers at
+      // /api/docs. Swagger UI stays in the second one's chunks.
+      input: {
+        index: resolve(import.meta.dirname, 'index.html'),
+        docs: resolve(import.meta.dirname, 'docs.html'),
+      },
+      output: {
+        // The chunk the two pages share holds React: name it so, rather than
+        // after whichever of its modules came first.
+        chunkFileNames: (chunk) =>
+          `assets/${chunk.moduleIds.some((id) => /[\\/]node_modules[\\/]react-dom[\\/]/.test(id)) ? 'react' : '[name]'}-[hash].js`,
+      },
+    },
+  },
+  experimental: {
+    // The HTML names assets from the site root ("/assets/…"), which the Go
+    // server rewrites when ASSET_BASE_URL puts them on a CDN; scripts and
+    // styles name one another relative to themselves (import.meta.url,
+    // url(…)), so lazy chunks and fonts follow the entry to wherever it
+    // was loaded from.
+    renderBuiltUrl: (_filename, { hostType }) => (hostType === 'html' ? undefined : { relative: true }),
   },
   server: { proxy },
   preview: {

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -24,9 +28,9 @@ func build() fstest.MapFS {
 	}
 }
 
-func mustHandler(t *testing.T, fsys fstest.MapFS, base string) http.Handler {
+func mustHandler(t *testing.T, fsys fstest.MapFS, base string) *Handler {
 	t.Helper()
-	h, ok := newHandler(fsys, base)
+	h, ok := newHandler(fsys, Config{AssetPath: base})
 	if !ok {
 		t.Fatal("newHandler: not ok for a built client")
 	}
@@ -52,7 +56,7 @@ func TestNotBuilt(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if h, ok := newHandler(fsys, ""); ok || h != nil {
+			if h, ok := newHandler(fsys, Config{}); ok || h != nil {
 				t.Fatalf("newHandler = %v, %v; want nil, false", h, ok)
 			}
 		})
@@ -63,12 +67,20 @@ func TestEmbedded(t *testing.T) {
 	t.Parallel()
 	// Whether or not the client was built, Handler must not panic, and a
 	// built client must serve index.html.
-	h, ok := Handler("")
+	h, ok := New(Config{})
 	if !ok {
 		t.Skip("web client not built (dist holds only .keep)")
 	}
 	if w := do(h, "GET", "/"); w.Code != http.StatusOK || w.Header().Get("Cache-Control") != "no-cache" {
 		t.Fatalf("GET / = %d %q", w.Code, w.Header().Get("Cache-Control"))
+	}
+	// The build's second page: the API reference, served at /api/docs.
+	docs := h.Docs()
+	if docs == nil {
+		t.Fatal("the build has no docs.html (vite.config.ts inputs)")
+	}
+	if w := do(docs, "GET", "/api/docs"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<script type="module" crossorigin src="/assets/docs-`) {
+		t.Fatalf("docs page = %d %q", w.Code, w.Body.String())
 	}
 }
 
@@ -175,5 +187,123 @@ func TestAssetBase(t *testing.T) {
 	}
 	if w := do(h, "GET", "/static/gone.js"); w.Code != 404 {
 		t.Fatalf("missing asset under custom base = %d, want 404", w.Code)
+	}
+}
+
+// page is a built page as Vite writes it: assets named from the site root.
+const page = `<!doctype html><html><head>` +
+	`<script type="module" crossorigin src="/assets/index-abc123.js"></script>` +
+	`<link rel="modulepreload" crossorigin href="/assets/shared-9f8e.js">` +
+	`<link rel="stylesheet" crossorigin href="/assets/app-def456.css">` +
+	`</head><body><a href="/assets-guide">not an asset</a></body></html>`
+
+func cdnBuild() fstest.MapFS {
+	fsys := build()
+	fsys["index.html"] = &fstest.MapFile{Data: []byte(page)}
+	fsys["docs.html"] = &fstest.MapFile{Data: []byte(strings.ReplaceAll(page, "index-abc123", "docs-77aa"))}
+	fsys["docs.html.br"] = &fstest.MapFile{Data: []byte("br-docs")}
+	return fsys
+}
+
+func TestAssetBaseURL(t *testing.T) {
+	t.Parallel()
+	h, ok := newHandler(cdnBuild(), Config{AssetBaseURL: "https://cdn.example.com/coffer/"})
+	if !ok {
+		t.Fatal("newHandler: not ok")
+	}
+	want := strings.NewReplacer(`src="/assets/`, `src="https://cdn.example.com/coffer/assets/`,
+		`href="/assets/`, `href="https://cdn.example.com/coffer/assets/`).Replace(page)
+	if !strings.Contains(want, `<a href="/assets-guide">`) || strings.Contains(want, `"/assets/`) {
+		t.Fatalf("bad expectation %q", want)
+	}
+	for name, get := range map[string]func(...string) *httptest.ResponseRecorder{
+		"Index":       func(hdr ...string) *httptest.ResponseRecorder { return do(h, "GET", "/", hdr...) },
+		"SPAFallback": func(hdr ...string) *httptest.ResponseRecorder { return do(h, "GET", "/projects/shop", hdr...) },
+		"Docs":        func(hdr ...string) *httptest.ResponseRecorder { return do(h.Docs(), "GET", "/api/docs", hdr...) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			wantPage := want
+			if name == "Docs" {
+				wantPage = strings.ReplaceAll(want, "index-abc123", "docs-77aa")
+			}
+			w := get()
+			if w.Code != 200 || w.Body.String() != wantPage {
+				t.Fatalf("page = %d %q, want %q", w.Code, w.Body.String(), wantPage)
+			}
+			// The build's brotli variant holds the old references: it
+			// must not be sent; a fresh gzip variant is.
+			w = get("Accept-Encoding", "br, gzip")
+			if w.Header().Get("Content-Encoding") != "gzip" {
+				t.Fatalf("Content-Encoding = %q, want gzip", w.Header().Get("Content-Encoding"))
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(w.Body.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := io.ReadAll(zr); string(b) != wantPage {
+				t.Fatalf("gzip variant = %q, want %q", b, wantPage)
+			}
+		})
+	}
+	t.Run("AssetsAreCrossOrigin", func(t *testing.T) {
+		t.Parallel()
+		w := do(h, "GET", "/assets/index-abc123.js", "Origin", "https://coffer.example.com")
+		if w.Code != 200 || w.Header().Get("Cache-Control") != immutable {
+			t.Fatalf("asset = %d %q", w.Code, w.Header().Get("Cache-Control"))
+		}
+		if got := w.Header().Get("Access-Control-Allow-Origin"); got != "*" {
+			t.Errorf("Access-Control-Allow-Origin = %q, want *", got)
+		}
+		if got := w.Header().Get("Cross-Origin-Resource-Policy"); got != "cross-origin" {
+			t.Errorf("Cross-Origin-Resource-Policy = %q, want cross-origin", got)
+		}
+	})
+	t.Run("PagesAreNotCrossOrigin", func(t *testing.T) {
+		t.Parallel()
+		if got := do(h, "GET", "/").Header().Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("index.html Access-Control-Allow-Origin = %q, want none", got)
+		}
+	})
+}
+
+func TestAssetBasePathOnly(t *testing.T) {
+	t.Parallel()
+	h, ok := newHandler(cdnBuild(), Config{AssetBaseURL: "/static"})
+	if !ok {
+		t.Fatal("newHandler: not ok")
+	}
+	w := do(h, "GET", "/")
+	if !strings.Contains(w.Body.String(), `src="/static/assets/index-abc123.js"`) || strings.Contains(w.Body.String(), `"/assets/`) {
+		t.Fatalf("index.html = %q", w.Body.String())
+	}
+	if got := do(h, "GET", "/assets/index-abc123.js").Header().Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("same-origin assets got Access-Control-Allow-Origin %q", got)
+	}
+}
+
+func TestNoAssetBaseURLChangesNothing(t *testing.T) {
+	t.Parallel()
+	h := mustHandler(t, cdnBuild(), "")
+	if w := do(h, "GET", "/"); w.Body.String() != page {
+		t.Fatalf("index.html = %q, want the build's bytes", w.Body.String())
+	}
+	if w := do(h.Docs(), "GET", "/api/docs", "Accept-Encoding", "br"); w.Body.String() != "br-docs" {
+		t.Fatalf("docs.html br = %q, want the build's variant", w.Body.String())
+	}
+	w := do(h, "GET", "/assets/index-abc123.js")
+	if w.Header().Get("Access-Control-Allow-Origin") != "" || w.Header().Get("Cross-Origin-Resource-Policy") != "" {
+		t.Fatalf("asset CORS/CORP headers without ASSET_BASE_URL: %v", w.Header())
+	}
+}
+
+func TestDocs(t *testing.T) {
+	t.Parallel()
+	if d := mustHandler(t, build(), "").Docs(); d != nil {
+		t.Fatal("Docs() of a build without docs.html is not nil")
+	}
+	w := do(mustHandler(t, cdnBuild(), "").Docs(), "GET", "/api/docs")
+	if w.Code != 200 || w.Header().Get("Content-Type") != "text/html; charset=utf-8" || w.Header().Get("Cache-Control") != "no-cache" {
+		t.Fatalf("docs = %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Header().Get("Cache-Control"))
 	}
 }

@@ -129,12 +129,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		{Name: "migrations", Critical: true, Run: m.migrationsApplied},
 		disk,
 	}, m.live.healthChecks()...)...)
-	webUI, built := web.Handler("")
-	if !built {
+	var webUI, docs http.Handler
+	if client, built := web.New(web.Config{AssetBaseURL: cfg.AssetBaseURL}); built {
+		webUI, docs = client, client.Docs()
+	} else {
 		m.Logger.Warn("the web client is not built: the API works, the browser UI does not; run `make web`")
 	}
 	m.Server = server.New(server.Config{
-		Web:     webUI,
+		Web: webUI, Docs: docs, AssetOrigin: cfg.AssetOrigin(),
 		Service: m.Service, Logger: m.Logger, Metrics: m.Metrics, Health: m.Health,
 		Proxies:        httpx.NewProxyTrust(cfg.TrustedProxies),
 		Telemetry:      m.serverTelemetry(),

@@ -34,6 +34,7 @@ var matrix = map[string]access{
 	"GET /api/v1/auth/status":   {public: true},
 	"POST /api/v1/auth/token":   {public: true},
 	"GET /api/v1/openapi.json":  {public: true},
+	"GET /api/docs":             {public: true},
 	"GET /health":               {public: true},
 	"GET /health/ready":         {public: true},
 	"GET /health/db":            {public: true},

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -62,6 +63,11 @@ type Config struct {
 	ClientURL          string   // origin of the web client, e.g. https://coffer.example.com; empty: same origin
 	CORSAllowedOrigins []string // further origins allowed to call the API from a browser
 	SignupMode         string   // SignupOpen, SignupInvite or SignupClosed
+	// AssetBaseURL is where the web client's pages load its hashed assets
+	// from: "" (this server), an https URL such as
+	// https://cdn.example.com/coffer (a CDN) or a path such as /static;
+	// no trailing slash.
+	AssetBaseURL string
 
 	LogLevel  slog.Level
 	LogFormat string // "json" or "text"
@@ -98,6 +104,17 @@ func (c *Config) Production() bool { return c.AppEnv == EnvProduction }
 
 // Addr returns the host:port the API listens on.
 func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// AssetOrigin returns the origin of AssetBaseURL (e.g.
+// "https://cdn.example.com"), which the Content-Security-Policy must allow,
+// or "" when the assets come from this server's own origin.
+func (c *Config) AssetOrigin() string {
+	u, err := url.Parse(c.AssetBaseURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
 
 // TLS reports whether the server terminates TLS itself.
 func (c *Config) TLS() bool { return c.TLSCertFile != "" }

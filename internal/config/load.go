@@ -51,6 +51,7 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 	c.ClientURL = l.origin("CLIENT_URL", prod)
 	c.CORSAllowedOrigins = l.origins("CORS_ALLOWED_ORIGINS", prod)
 	c.SignupMode = l.enum("SIGNUP_MODE", SignupOpen, SignupOpen, SignupInvite, SignupClosed)
+	c.AssetBaseURL = l.assetBase("ASSET_BASE_URL")
 
 	c.LogLevel = l.logLevel("LOG_LEVEL")
 	c.LogFormat = l.enum("LOG_FORMAT", map[bool]string{false: "text", true: "json"}[prod], "json", "text")

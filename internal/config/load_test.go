@@ -121,6 +121,26 @@ func TestLoad_Variables(t *testing.T) {
 		{"CORSStar", devEnv("CORS_ALLOWED_ORIGINS", "*"), nil, "CORS_ALLOWED_ORIGINS", nil},
 		{"CORSNull", devEnv("CORS_ALLOWED_ORIGINS", "https://a.example.com,null"), nil, "CORS_ALLOWED_ORIGINS", nil},
 		{"CORSPath", devEnv("CORS_ALLOWED_ORIGINS", "https://a.example.com/x"), nil, "CORS_ALLOWED_ORIGINS", nil},
+		{"AssetBaseURLUnset", devEnv(), func(c *Config) bool { return c.AssetBaseURL == "" && c.AssetOrigin() == "" }, "", nil},
+		{"AssetBaseURLCDN", prodEnv("ASSET_BASE_URL", "https://cdn.example.com/coffer/"), func(c *Config) bool {
+			return c.AssetBaseURL == "https://cdn.example.com/coffer" && c.AssetOrigin() == "https://cdn.example.com"
+		}, "", nil},
+		{"AssetBaseURLPort", devEnv("ASSET_BASE_URL", "https://cdn.example.com:8443"), func(c *Config) bool {
+			return c.AssetBaseURL == "https://cdn.example.com:8443" && c.AssetOrigin() == "https://cdn.example.com:8443"
+		}, "", nil},
+		{"AssetBaseURLPath", devEnv("ASSET_BASE_URL", "/static/"), func(c *Config) bool { return c.AssetBaseURL == "/static" && c.AssetOrigin() == "" }, "", nil},
+		{"AssetBaseURLLoopbackHTTP", devEnv("ASSET_BASE_URL", "http://127.0.0.1:9000"), func(c *Config) bool { return c.AssetOrigin() == "http://127.0.0.1:9000" }, "", nil},
+		{"AssetBaseURLHTTP", devEnv("ASSET_BASE_URL", "http://cdn.example.com"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLRelative", devEnv("ASSET_BASE_URL", "static"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLProtocolRelative", devEnv("ASSET_BASE_URL", "//cdn.example.com"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLNoHost", devEnv("ASSET_BASE_URL", "https:///assets"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLScheme", devEnv("ASSET_BASE_URL", "javascript:alert(1)"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLQuery", devEnv("ASSET_BASE_URL", "https://cdn.example.com/?v=1"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLFragment", devEnv("ASSET_BASE_URL", "https://cdn.example.com/#x"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLUserinfo", devEnv("ASSET_BASE_URL", "https://u:p@cdn.example.com"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLQuote", devEnv("ASSET_BASE_URL", `https://cdn.example.com/"><script>`), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLCSPInjection", devEnv("ASSET_BASE_URL", "https://cdn.example.com;script-src"), nil, "ASSET_BASE_URL", nil},
+		{"AssetBaseURLTraversal", devEnv("ASSET_BASE_URL", "/static/../api"), nil, "ASSET_BASE_URL", nil},
 		{"SignupInvite", devEnv("SIGNUP_MODE", "invite"), func(c *Config) bool { return c.SignupMode == SignupInvite }, "", nil},
 		{"SignupClosed", devEnv("SIGNUP_MODE", "closed"), func(c *Config) bool { return c.SignupMode == SignupClosed }, "", nil},
 		{"SignupBad", devEnv("SIGNUP_MODE", "Open"), nil, "SIGNUP_MODE", nil},

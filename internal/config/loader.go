@@ -209,6 +209,40 @@ func parseOrigin(v string, prod bool) (origin, why string) {
 	return strings.ToLower(u.Scheme + "://" + u.Host), ""
 }
 
+// assetBase reads where the web client's hashed assets are loaded from: an
+// https URL (http only on a loopback host, for trying it out) or a path.
+// The value ends up in HTML attributes and, as an origin, in the
+// Content-Security-Policy, so it is held to plain URL characters.
+func (l *loader) assetBase(name string) string {
+	v, ok := l.get(name)
+	if !ok {
+		return ""
+	}
+	const want = "must be an https URL such as https://cdn.example.com/coffer or a path such as /static " +
+		"(no query, fragment, credentials or quotes)"
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || strings.ContainsAny(v, "\"'<>`\\ \t\r\n;,") || strings.Contains(v, "..") ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil || u.Opaque != "":
+		l.bad(name, v, want)
+		return ""
+	case u.Scheme == "" && u.Host == "":
+		if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") {
+			l.bad(name, v, want)
+			return ""
+		}
+	case u.Scheme == "https" && u.Hostname() != "":
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && u.Hostname() != "":
+		l.bad(name, v, "must use https: browsers refuse http scripts on an https page (http only for localhost)")
+		return ""
+	default:
+		l.bad(name, v, want)
+		return ""
+	}
+	return strings.TrimSuffix(v, "/")
+}
+
 func isLoopback(host string) bool {
 	if host == "localhost" {
 		return true

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +20,31 @@ const permissionsPolicy = "accelerometer=(), camera=(), geolocation=(), gyroscop
 // hstsValue asks browsers to use HTTPS only, for two years.
 const hstsValue = "max-age=63072000; includeSubDomains"
 
+// ContentSecurityPolicyFor returns ContentSecurityPolicy, widened so that
+// pages may also load the web client's scripts, styles, fonts and images
+// from assetOrigin: the origin of ASSET_BASE_URL when a CDN serves the
+// hashed assets (e.g. "https://cdn.example.com"). Nothing else is widened:
+// API calls, frames, forms and inline code stay as strict. "" returns
+// ContentSecurityPolicy itself. assetOrigin must be a bare origin as
+// config.Load validates it; anything that could end a CSP directive or
+// source list panics, because it would let a value rewrite the policy.
+func ContentSecurityPolicyFor(assetOrigin string) string {
+	if assetOrigin == "" {
+		return ContentSecurityPolicy
+	}
+	if strings.ContainsAny(assetOrigin, "; ,'\"\t\r\n") || !strings.Contains(assetOrigin, "://") {
+		panic("httpx: asset origin " + strconv.Quote(assetOrigin) + " is not an origin")
+	}
+	directives := strings.Split(ContentSecurityPolicy, "; ")
+	for i, d := range directives {
+		switch name, _, _ := strings.Cut(d, " "); name {
+		case "script-src", "style-src", "font-src", "img-src":
+			directives[i] = d + " " + assetOrigin
+		}
+	}
+	return strings.Join(directives, "; ")
+}
+
 // SecurityHeaders is a middleware that sets the browser security headers on
 // every response: a strict CSP, nosniff, no referrer, no framing, opener and
 // resource isolation, and HSTS when the request arrived over HTTPS (per
@@ -28,23 +54,31 @@ const hstsValue = "max-age=63072000; includeSubDomains"
 // so that a handler cannot weaken it: API responses carry secrets and must
 // never sit in a shared or browser cache.
 func SecurityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Permissions-Policy", permissionsPolicy)
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		if r.TLS != nil || InfoFrom(r.Context()).HTTPS {
-			h.Set("Strict-Transport-Security", hstsValue)
-		}
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			w = &headerHook{ResponseWriter: w, hook: noStore}
-		}
-		next.ServeHTTP(w, r)
-	})
+	return SecurityHeadersWithCSP(ContentSecurityPolicy)(next)
+}
+
+// SecurityHeadersWithCSP is SecurityHeaders with csp as the
+// Content-Security-Policy (see ContentSecurityPolicyFor).
+func SecurityHeadersWithCSP(csp string) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("Permissions-Policy", permissionsPolicy)
+			h.Set("Cross-Origin-Opener-Policy", "same-origin")
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+			h.Set("X-Frame-Options", "DENY")
+			if r.TLS != nil || InfoFrom(r.Context()).HTTPS {
+				h.Set("Strict-Transport-Security", hstsValue)
+			}
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				w = &headerHook{ResponseWriter: w, hook: noStore}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 func noStore(h http.Header) {

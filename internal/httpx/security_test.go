@@ -105,3 +105,62 @@ func TestNoStoreEnforcedOnWriteHeaderAndFlush(t *testing.T) {
 		})
 	}
 }
+
+func TestContentSecurityPolicyFor(t *testing.T) {
+	t.Parallel()
+	if got := ContentSecurityPolicyFor(""); got != ContentSecurityPolicy {
+		t.Fatalf("no asset origin: CSP = %q, want ContentSecurityPolicy unchanged", got)
+	}
+	csp := ContentSecurityPolicyFor("https://cdn.example.com")
+	directives := map[string]string{}
+	for _, d := range strings.Split(csp, "; ") {
+		name, sources, _ := strings.Cut(d, " ")
+		directives[name] = sources
+	}
+	for name, want := range map[string]string{
+		"script-src":  "'self' https://cdn.example.com",
+		"style-src":   "'self' https://cdn.example.com",
+		"font-src":    "'self' https://cdn.example.com",
+		"img-src":     "'self' data: https://cdn.example.com",
+		"connect-src": "'self'", // the API stays same-origin
+		"default-src": "'self'",
+		"object-src":  "'none'",
+		"base-uri":    "'none'",
+	} {
+		if directives[name] != want {
+			t.Errorf("%s = %q, want %q", name, directives[name], want)
+		}
+	}
+	for _, bad := range []string{"unsafe-inline", "unsafe-eval", "*"} {
+		if strings.Contains(csp, bad) {
+			t.Errorf("CSP with an asset origin contains %q", bad)
+		}
+	}
+}
+
+func TestContentSecurityPolicyForRefusesInjection(t *testing.T) {
+	t.Parallel()
+	for _, origin := range []string{"https://cdn.example.com; script-src *", "'unsafe-inline'", "cdn.example.com"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("ContentSecurityPolicyFor(%q) did not panic", origin)
+				}
+			}()
+			ContentSecurityPolicyFor(origin)
+		}()
+	}
+}
+
+func TestSecurityHeadersWithCSP(t *testing.T) {
+	t.Parallel()
+	csp := ContentSecurityPolicyFor("https://cdn.example.com")
+	rec := httptest.NewRecorder()
+	SecurityHeadersWithCSP(csp)(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if got := rec.Header().Get("Content-Security-Policy"); got != csp {
+		t.Fatalf("Content-Security-Policy = %q, want %q", got, csp)
+	}
+	if rec.Header().Get("X-Frame-Options") != "DENY" {
+		t.Fatal("the other security headers are missing")
+	}
+}

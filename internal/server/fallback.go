@@ -21,6 +21,16 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(doc)
 }
 
+// apiDocs serves the API reference page, which renders the document that
+// openAPI serves; it is part of the web client's build.
+func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Docs == nil {
+		httpx.Error(w, r, coffer.Errorf(coffer.ENOTFOUND, "The API reference is part of the web client, which is not built; the document itself is at /api/v1/openapi.json."))
+		return
+	}
+	s.cfg.Docs.ServeHTTP(w, r)
+}
+
 // fallback answers what no route matched: API paths get a problem, other
 // paths go to the web client when it is built.
 func (s *Server) fallback(mux *http.ServeMux) http.Handler {

@@ -98,6 +98,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: "/api/v1/events", handler: s.events, stream: true},
 
 		{Method: "GET", Path: "/api/v1/openapi.json", handler: s.openAPI, public: true, anonymous: true},
+		{Method: "GET", Path: "/api/docs", handler: s.apiDocs, public: true, anonymous: true},
 		{Method: "GET", Path: "/health", handler: s.cfg.Health.Liveness().ServeHTTP, public: true, anonymous: true},
 		{Method: "GET", Path: "/health/ready", handler: s.cfg.Health.Readiness().ServeHTTP, public: true, anonymous: true},
 		{Method: "GET", Path: "/health/db", handler: s.cfg.Health.Component("db").ServeHTTP, public: true, anonymous: true},

@@ -43,6 +43,14 @@ type Config struct {
 	AccessTTL     time.Duration
 	// Web serves the browser client; nil when it is not built.
 	Web http.Handler
+	// Docs serves the API reference page at /api/docs (the client's second
+	// page); nil when the client is not built.
+	Docs http.Handler
+	// AssetOrigin is the origin the client's hashed assets are loaded from
+	// when it is not this server's (ASSET_BASE_URL on a CDN): the
+	// Content-Security-Policy allows it for scripts, styles, fonts and
+	// images. "" keeps the policy to 'self'.
+	AssetOrigin string
 
 	// Events is the broker live feeds (GET /api/v1/events) subscribe to;
 	// nil turns the feed off (503).
@@ -98,7 +106,7 @@ func (s *Server) chain(h http.Handler) http.Handler {
 		s.cfg.Metrics.Middleware,
 		errorPages,
 		httpx.Recover(s.log, s.cfg.Telemetry.PanicHook),
-		httpx.SecurityHeaders,
+		httpx.SecurityHeadersWithCSP(httpx.ContentSecurityPolicyFor(s.cfg.AssetOrigin)),
 		httpx.MaxURLLength(httpx.DefaultMaxURLLength),
 		httpx.CORS(s.cfg.AllowedOrigins),
 		httpx.Compress,

@@ -18,7 +18,8 @@ import { join, resolve } from 'node:path';
 const webDir = resolve(import.meta.dirname, '..');
 const repoDir = resolve(webDir, '..');
 
-function freePort(): Promise<number> {
+/** Returns a TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -28,7 +29,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(url: string, proc: ChildProcess, what: string): Promise<void> {
+/** Waits until url answers 2xx, failing if proc exits first. */
+export async function waitFor(url: string, proc: ChildProcess, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`${what} exited with ${proc.exitCode}`);
@@ -58,6 +60,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = process.env.COFFER_E2E_BIN ?? join(tmp, 'coffer');
   if (!process.env.COFFER_E2E_BIN) {
     execFileSync('go', ['build', '-o', bin, './cmd/coffer'], { cwd: repoDir, stdio: 'inherit' });
+    // Specs that need a server of their own (cdn.spec.ts) run the same binary.
+    process.env.COFFER_E2E_BIN = bin;
   }
 
   const goPort = await freePort();

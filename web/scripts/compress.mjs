@@ -36,13 +36,20 @@ for (const path of files(dist)) {
 // client is not built; Vite's emptyOutDir removed it.
 writeFileSync(join(dist, '.keep'), '');
 
-// The initial JS: the entry script and the chunks it preloads.
-const html = readFileSync(join(dist, 'index.html'), 'utf8');
-const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
-const total = initial.reduce((sum, f) => sum + (gzipSizes.get(f) ?? 0), 0);
-console.log(`compressed ${gzipSizes.size} files; initial JS ${initial.length} file(s), ${(total / 1024).toFixed(1)} KiB gzip`);
+// The JS a page loads first: its entry script and the chunks it preloads.
+const pageJS = (page) => {
+  const html = readFileSync(join(dist, page), 'utf8');
+  const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+  return { files, bytes: files.reduce((sum, f) => sum + (gzipSizes.get(f) ?? 0), 0) };
+};
+const app = pageJS('index.html');
+const docs = pageJS('docs.html');
+console.log(
+  `compressed ${gzipSizes.size} files; initial JS ${app.files.length} file(s), ${(app.bytes / 1024).toFixed(1)} KiB gzip; ` +
+    `API reference page (docs.html, not budgeted) ${(docs.bytes / 1024).toFixed(1)} KiB gzip`,
+);
 const budget = 150 * 1024;
-if (total > budget) {
+if (app.bytes > budget) {
   console.error(`initial JS is over the ${budget / 1024} KiB gzip budget`);
   process.exit(1);
 }

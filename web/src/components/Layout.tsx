@@ -52,7 +52,8 @@ export function Footer() {
   return (
     <footer className="footer">
       <Link to="/privacy">Privacy</Link>
-      <a href="/api/v1/openapi.json">API reference (OpenAPI)</a>
+      {/* A page of its own (Swagger UI, a separate entry): a full load. */}
+      <a href="/api/docs">API reference</a>
     </footer>
   );
 }

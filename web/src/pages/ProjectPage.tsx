@@ -22,7 +22,8 @@ export default function ProjectPage() {
       <div className="project-head">
         <div className="grow">
           <h1>{info.data?.name ?? project}</h1>
-          {info.data && <p className="muted small">{info.data.slug} · your role: {info.data.role}</p>}
+          {/* Always there, so the tabs below do not jump when it fills in. */}
+          <p className="muted small">{info.data ? `${info.data.slug} · your role: ${info.data.role}` : '\u00a0'}</p>
         </div>
         <LiveIndicator status={live} />
       </div>

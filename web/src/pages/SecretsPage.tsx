@@ -61,12 +61,14 @@ export default function SecretsPage() {
         <button type="button" aria-pressed={revealAll} onClick={() => setRevealAll(!revealAll)}>
           {revealAll ? 'Hide all' : 'Reveal all'}
         </button>
-        {canWrite && (
+        {/* Shown, disabled, until the role is known, so that the toolbar
+            does not reflow under the reader when they appear. */}
+        {(canWrite || role === undefined) && (
           <>
-            <button type="button" className="primary" onClick={() => setAdding(true)} disabled={adding}>
+            <button type="button" className="primary" onClick={() => setAdding(true)} disabled={adding || !canWrite}>
               Add secret
             </button>
-            <button type="button" onClick={() => setImporting(true)}>
+            <button type="button" onClick={() => setImporting(true)} disabled={!canWrite}>
               Import .env
             </button>
           </>
