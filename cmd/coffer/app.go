@@ -117,8 +117,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Events: m.live.publisher(), Limiter: m.live.limiter, AccountLimit: ratelimit.Limit{Rate: 10, Period: time.Minute, Burst: 10},
 		Replicas: replicas, Bundles: m.live.sharedBundles(),
 	})
-	// Every event, local or relayed by Redis, drops the lookups it makes
-	// stale: a revoked token stops working on every instance at once.
+	// Events relayed by Redis drop the lookups they make stale (the
+	// service drops its own changes' entries itself): a token revoked on
+	// another instance stops working here at once.
 	m.live.broker.Observe(m.Service.Invalidate)
 	// Low disk space is reported and alerted on, but does not take the
 	// instance out of the load balancer: on PostgreSQL it holds no data.

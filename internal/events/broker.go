@@ -95,19 +95,34 @@ func (b *Broker) Subscribe(id Identity) *Subscription {
 func (b *Broker) Publish(_ context.Context, events ...coffer.Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
+	b.deliver(events)
+}
+
+// Relay delivers events that another instance published: the observers
+// see them first, then the local subscriptions, as with Publish.
+func (b *Broker) Relay(events ...coffer.Event) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	for _, e := range events {
 		for _, observe := range b.observers {
 			observe(e)
 		}
+	}
+	b.deliver(events)
+}
+
+func (b *Broker) deliver(events []coffer.Event) {
+	for _, e := range events {
 		for s := range b.targets(e) {
 			s.offer(e)
 		}
 	}
 }
 
-// Observe calls fn with every event published here, local or relayed from
-// another instance, before subscribers get it: caches drop what an event
-// makes stale. fn must be quick and must not publish.
+// Observe calls fn with every event relayed from another instance, before
+// subscribers get it, so that caches drop what a change made elsewhere
+// makes stale (this instance's own changes drop theirs before they are
+// published). fn must be quick and must not publish.
 func (b *Broker) Observe(fn func(coffer.Event)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -241,3 +241,23 @@ func BenchmarkPublish(b *testing.B) {
 		br.Publish(context.Background(), e)
 	}
 }
+
+// Observers hear of changes made on other instances only: this instance's
+// own changes drop their cache entries before they are published.
+func TestBrokerObserversSeeRelayedEventsOnly(t *testing.T) {
+	t.Parallel()
+	b := NewBroker(4)
+	var observed []string
+	b.Observe(func(e coffer.Event) { observed = append(observed, e.Key) })
+	s := b.Subscribe(Identity{UserID: "u"})
+	defer s.Close()
+	s.Add("p", "e1")
+	b.Publish(context.Background(), coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e1", Key: "LOCAL"})
+	b.Relay(coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e1", Key: "REMOTE"})
+	if len(observed) != 1 || observed[0] != "REMOTE" {
+		t.Fatalf("observed %v, want [REMOTE]", observed)
+	}
+	if got := len(received(s)); got != 2 {
+		t.Fatalf("subscriber received %d events, want both", got)
+	}
+}

@@ -149,7 +149,7 @@ func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 				continue
 			}
 			if env.Origin != b.origin {
-				b.local.Publish(ctx, env.Events...)
+				b.local.Relay(env.Events...)
 			}
 		}
 	}

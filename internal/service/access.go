@@ -103,7 +103,7 @@ func (s *Service) projectBySlug(ctx context.Context, slug string) (*coffer.Proje
 // environmentBySlug reads an environment, with its revision, through the
 // lookup cache; the caller gets its own copy.
 func (s *Service) environmentBySlug(ctx context.Context, projectID, slug string) (*coffer.Environment, error) {
-	env, err := lookup(s.cache, s.cache.envs, projectID+"/"+slug, func() (*coffer.Environment, error) {
+	env, err := lookup(s.cache, s.cache.envs, inProject(projectID, slug), func() (*coffer.Environment, error) {
 		return s.Store.EnvironmentBySlug(ctx, projectID, slug)
 	})
 	if coffer.ErrorCode(err) == coffer.ENOTFOUND {
@@ -123,14 +123,14 @@ func (s *Service) freshEnvironment(ctx context.Context, env *coffer.Environment)
 		return nil, err
 	}
 	cp := *fresh
-	put(s.cache, s.cache.envs, fresh.ProjectID+"/"+fresh.Slug, &cp, epoch)
+	put(s.cache, s.cache.envs, inProject(fresh.ProjectID, fresh.Slug), &cp, epoch)
 	return fresh, nil
 }
 
 // memberRole reads a user's role in a project through the lookup cache;
 // "" when the user is not a member.
 func (s *Service) memberRole(ctx context.Context, projectID, userID string) (coffer.Role, error) {
-	key := projectID + "/" + userID
+	key := inProject(projectID, userID)
 	role, epoch, ok := get(s.cache, s.cache.roles, key)
 	if ok {
 		return role, nil

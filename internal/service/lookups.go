@@ -29,9 +29,13 @@ type lookups struct {
 	epoch    uint64
 	tokens   map[string]cached[*coffer.Token]       // by string(hash)
 	projects map[string]cached[*coffer.Project]     // by slug
-	roles    map[string]cached[coffer.Role]         // by project id + "/" + user id
-	envs     map[string]cached[*coffer.Environment] // by project id + "/" + slug
+	roles    map[string]cached[coffer.Role]         // by inProject(project id, user id)
+	envs     map[string]cached[*coffer.Environment] // by inProject(project id, slug)
 }
+
+// inProject keys an entry that belongs to a project (a role, an
+// environment); with name "" it is the prefix of all of them.
+func inProject(projectID, name string) string { return projectID + "/" + name }
 
 type cached[T any] struct {
 	v       T
@@ -97,13 +101,13 @@ func (l *lookups) invalidate(e coffer.Event) {
 			return t.ID == e.TokenID || (e.UserID != "" && t.UserID == e.UserID && t.Kind == coffer.TokenPersonal)
 		})
 	case coffer.EventMemberAdded, coffer.EventMemberUpdated, coffer.EventMemberRemoved:
-		delete(l.roles, e.ProjectID+"/"+e.UserID)
+		delete(l.roles, inProject(e.ProjectID, e.UserID))
 	case coffer.EventProjectDeleted:
 		// Deleting a project ends its tokens, members and environments.
 		deleteWhere(l.tokens, func(t *coffer.Token) bool { return t.ProjectID == e.ProjectID })
 		deleteWhere(l.projects, func(p *coffer.Project) bool { return p.ID == e.ProjectID })
-		deleteKeysWithPrefix(l.roles, e.ProjectID+"/")
-		deleteKeysWithPrefix(l.envs, e.ProjectID+"/")
+		deleteKeysWithPrefix(l.roles, inProject(e.ProjectID, ""))
+		deleteKeysWithPrefix(l.envs, inProject(e.ProjectID, ""))
 	case coffer.EventProjectUpdated:
 		deleteWhere(l.projects, func(p *coffer.Project) bool { return p.ID == e.ProjectID })
 	case coffer.EventEnvironmentDeleted, coffer.EventEnvironmentUpdated:

@@ -24,19 +24,7 @@ func runRun(ctx context.Context, b *bench, args []string) error {
 	pg := fs.String("pg", "", "PostgreSQL admin URL; a fresh database is created (default: SQLite in the work directory)")
 	_ = fs.Parse(args)
 
-	var env []string
-	if *pg != "" {
-		dbURL, err := b.database(ctx, *pg)
-		if err != nil {
-			return err
-		}
-		env = append(env, "DATABASE_URL="+dbURL)
-	}
-	in, err := b.start(ctx, "server", newKeys(), env...)
-	if err != nil {
-		return err
-	}
-	owner, err := seed(ctx, in.URL)
+	in, owner, err := b.startSeeded(ctx, *pg)
 	if err != nil {
 		return err
 	}

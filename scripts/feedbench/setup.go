@@ -21,6 +21,28 @@ const (
 	benchPass    = "feedbench-password-1"
 )
 
+// startSeeded starts one server — on a fresh PostgreSQL database when
+// pgAdminURL is set, else on SQLite in the work directory — and seeds it.
+func (b *bench) startSeeded(ctx context.Context, pgAdminURL string) (*instance, *client.Client, error) {
+	var env []string
+	if pgAdminURL != "" {
+		dbURL, err := b.database(ctx, pgAdminURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		env = append(env, "DATABASE_URL="+dbURL)
+	}
+	in, err := b.start(ctx, "server", newKeys(), env...)
+	if err != nil {
+		return nil, nil, err
+	}
+	owner, err := seed(ctx, in.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, owner, nil
+}
+
 // seed signs up an owner on the instance at url, creates the bench
 // project (with its dev, staging and prod environments) and returns a
 // bearer client of the owner.

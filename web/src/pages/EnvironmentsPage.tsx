@@ -1,10 +1,8 @@
 import { useRef, useState } from 'react';
 import { useParams } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
 import { Field } from '../components/Field';
-import { Skeleton } from '../components/Skeleton';
+import { QueryList } from '../components/QueryList';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import {
@@ -31,35 +29,31 @@ export default function EnvironmentsPage() {
     <div className="stack">
       <h2>Environments</h2>
       {canManage && <CreateEnvironment project={project} />}
-      {envs.isPending ? (
-        <Skeleton rows={3} label="Loading environments" />
-      ) : envs.isError ? (
-        <ErrorState error={envs.error} retry={() => void envs.refetch()} />
-      ) : envs.data.length === 0 ? (
-        <EmptyState title="This project has no environments." />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Environments of {project}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Slug</th>
-                <th scope="col">Revision</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {envs.data.map((e) => (
-                <EnvironmentRow key={e.id} project={project} env={e} canManage={canManage} onDelete={() => setDeleting(e)} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryList query={envs} loading="Loading environments" empty="This project has no environments.">
+        {(items) => (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Environments of {project}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Slug</th>
+                  <th scope="col">Revision</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((e) => (
+                  <EnvironmentRow key={e.id} project={project} env={e} canManage={canManage} onDelete={() => setDeleting(e)} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryList>
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.name}?`}

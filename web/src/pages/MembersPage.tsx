@@ -2,10 +2,9 @@ import { useId, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { EmptyState } from '../components/EmptyState';
 import { ErrorState } from '../components/ErrorState';
 import { Field } from '../components/Field';
-import { Skeleton } from '../components/Skeleton';
+import { QueryList } from '../components/QueryList';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useAuthStatus, useMe } from '../lib/queries/me';
@@ -46,42 +45,38 @@ export default function MembersPage() {
       <h2>Members</h2>
       <p className="muted">{roleHelp}</p>
       {atLeast(caller, 'admin') && <AddMember project={project} grantable={memberControls(caller, 'viewer', false).grantable} />}
-      {members.isPending ? (
-        <Skeleton rows={3} label="Loading members" />
-      ) : members.isError ? (
-        <ErrorState error={members.error} retry={() => void members.refetch()} />
-      ) : members.data.length === 0 ? (
-        <EmptyState title="No members." />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Members of {project}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Member since</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.map((m) => (
-                <MemberRow
-                  key={m.user_id}
-                  project={project}
-                  member={m}
-                  isSelf={m.user_id === me}
-                  controls={memberControls(caller, m.role, m.user_id === me)}
-                  onRemove={() => setRemoving(m)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryList query={members} loading="Loading members" empty="No members.">
+        {(items) => (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Members of {project}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Member since</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((m) => (
+                  <MemberRow
+                    key={m.user_id}
+                    project={project}
+                    member={m}
+                    isSelf={m.user_id === me}
+                    controls={memberControls(caller, m.role, m.user_id === me)}
+                    onRemove={() => setRemoving(m)}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryList>
       <PendingInvitations project={project} caller={caller} />
       {removing && (
         <ConfirmDialog

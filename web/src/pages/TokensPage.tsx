@@ -1,11 +1,9 @@
 import { useId, useState } from 'react';
 import { useParams } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
 import { Field } from '../components/Field';
 import { ShownOnce } from '../components/ShownOnce';
-import { Skeleton } from '../components/Skeleton';
+import { QueryList } from '../components/QueryList';
 import type { Schemas } from '../lib/api';
 import { expiryAt, expiryChoices, dayValue, type ExpiryChoice } from '../lib/expiry';
 import { formatRelative, formatTime } from '../lib/format';
@@ -30,50 +28,46 @@ export default function TokensPage() {
       <h2>Service tokens</h2>
       <p className="muted">Tokens let services and CI read (or write) the secrets of chosen environments.</p>
       {secret ? <ShownOnce secret={secret} onDone={() => setSecret(null)} /> : <CreateToken project={project} onCreated={setSecret} />}
-      {tokens.isPending ? (
-        <Skeleton rows={2} label="Loading tokens" />
-      ) : tokens.isError ? (
-        <ErrorState error={tokens.error} retry={() => void tokens.refetch()} />
-      ) : tokens.data.length === 0 ? (
-        <EmptyState title="No service tokens." />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.map((t) => (
-                <tr key={t.id}>
-                  <th scope="row">{t.name}</th>
-                  <td data-label="Scope">
-                    {t.environments.join(', ')} · {t.access === 'read' ? 'read' : 'read & write'}
-                  </td>
-                  <td data-label="Last used">
-                    <When iso={t.last_used_at} none="Never" now={now} />
-                  </td>
-                  <td data-label="Expires">
-                    <Expiry iso={t.expires_at} now={now} />
-                  </td>
-                  <td className="row-actions">
-                    <button type="button" className="button-small danger" aria-label={`Revoke ${t.name}`} onClick={() => setRevoking(t)}>
-                      Revoke
-                    </button>
-                  </td>
+      <QueryList query={tokens} loading="Loading tokens" rows={2} empty="No service tokens.">
+        {(items) => (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Scope</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {items.map((t) => (
+                  <tr key={t.id}>
+                    <th scope="row">{t.name}</th>
+                    <td data-label="Scope">
+                      {t.environments.join(', ')} · {t.access === 'read' ? 'read' : 'read & write'}
+                    </td>
+                    <td data-label="Last used">
+                      <When iso={t.last_used_at} none="Never" now={now} />
+                    </td>
+                    <td data-label="Expires">
+                      <Expiry iso={t.expires_at} now={now} />
+                    </td>
+                    <td className="row-actions">
+                      <button type="button" className="button-small danger" aria-label={`Revoke ${t.name}`} onClick={() => setRevoking(t)}>
+                        Revoke
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryList>
       {revoking && (
         <ConfirmDialog
           title={`Revoke ${revoking.name}?`}
