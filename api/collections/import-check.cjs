@@ -21,7 +21,7 @@ const fail = (msg) => { console.error(msg); process.exit(1); };
     if (res.type.id !== importer) fail(`${name}: read by Insomnia's ${res.type.id} importer, want ${importer}`);
     const requests = res.data.resources.filter((r) => r._type === 'request');
     for (const r of requests) {
-      if (!/^\{\{ ?_?\.?baseUrl ?\}\}\/(api\/v1\/|health|metrics)/.test(r.url)) fail(`${name}: ${r.name}: url ${r.url}`);
+      if (!/^\{\{ ?_?\.?baseUrl ?\}\}\/(api\/|health|metrics)/.test(r.url)) fail(`${name}: ${r.name}: url ${r.url}`);
       if (!r.method) fail(`${name}: ${r.name}: no method`);
     }
     counts[name] = requests.length;
