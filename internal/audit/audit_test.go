@@ -112,3 +112,47 @@ func TestWriterFailsClosed(t *testing.T) {
 		t.Fatalf("want unavailable, got %v", err)
 	}
 }
+
+// TestWriterSharesTheChain: a writer chains batches onto the head it last
+// wrote without locking it; when another writer (a change's transaction,
+// another instance) has moved the head meanwhile, the batch is chained
+// again from the real head, and the chain stays whole.
+func TestWriterSharesTheChain(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		w := audit.NewWriter(st, slog.New(slog.DiscardHandler), nil)
+		other := audit.NewWriter(st, slog.New(slog.DiscardHandler), nil)
+		i := 0
+		record := func(w *audit.Writer) {
+			t.Helper()
+			i++
+			if err := w.Record(ctx, event(i)); err != nil {
+				t.Fatalf("record %d: %v", i, err)
+			}
+		}
+		record(w) // learns the head
+		record(w) // chained onto it
+		if err := st.Tx(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, event(100)) }); err != nil {
+			t.Fatal(err)
+		}
+		record(w) // finds the head moved
+		record(other)
+		record(w)
+		var wg sync.WaitGroup
+		for range 50 {
+			for _, w := range []*audit.Writer{w, other} {
+				wg.Go(func() {
+					if err := w.Record(ctx, event(200)); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		w.Close()
+		other.Close()
+		if n, err := audit.Verify(ctx, st); err != nil || n != 106 {
+			t.Fatalf("verify: %d events, %v", n, err)
+		}
+	})
+}

@@ -58,6 +58,15 @@ func Append(ctx context.Context, tx *store.Tx, events ...*coffer.AuditEvent) err
 	if err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}
+	link(seq, prev, events)
+	if err := tx.InsertAuditEvents(ctx, events); err != nil {
+		return fmt.Errorf("insert audit events: %w", err)
+	}
+	return nil
+}
+
+// link chains events after the event seq whose hash is prev.
+func link(seq int64, prev []byte, events []*coffer.AuditEvent) {
 	for _, e := range events {
 		seq++
 		e.Seq = seq
@@ -66,10 +75,6 @@ func Append(ctx context.Context, tx *store.Tx, events ...*coffer.AuditEvent) err
 		e.Hash = Hash(prev, e)
 		prev = e.Hash
 	}
-	if err := tx.InsertAuditEvents(ctx, events); err != nil {
-		return fmt.Errorf("insert audit events: %w", err)
-	}
-	return nil
 }
 
 // ErrBroken reports a chain that does not verify.

@@ -34,6 +34,18 @@ type Writer struct {
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
+
+	// The chain head as of this writer's last batch, used only by the
+	// loop: the next batch is chained onto it without taking the head
+	// lock. head.seq 0 means unknown; missedAt is when another writer was
+	// last found to have moved it.
+	head     chainHead
+	missedAt time.Time
+}
+
+type chainHead struct {
+	seq  int64
+	hash []byte
 }
 
 type pending struct {
@@ -124,7 +136,7 @@ func (w *Writer) commit(batch []pending) {
 	start := time.Now()
 	// The batch outlives any one caller's context: it is shared.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	err := w.store.Tx(ctx, func(tx *store.Tx) error { return Append(ctx, tx, events...) })
+	err := w.write(ctx, events)
 	cancel()
 	outcome := coffer.OutcomeSuccess
 	if err != nil {
@@ -138,4 +150,41 @@ func (w *Writer) commit(batch []pending) {
 	for _, p := range batch {
 		p.result <- err
 	}
+}
+
+// retryFastAfter is how long the writer takes the head lock for every
+// batch after finding the head moved by another writer (another instance,
+// or a change's own transaction): while they interleave, a guess would
+// mostly miss and cost a round trip.
+const retryFastAfter = time.Second
+
+// write commits events. While this writer is the only one appending, it
+// chains them onto the head it last wrote and appends them in one
+// statement; when the head has moved, or is unknown, it chains them in a
+// transaction holding the head lock. Both end with the same chain.
+func (w *Writer) write(ctx context.Context, events []*coffer.AuditEvent) error {
+	if w.head.seq > 0 && time.Since(w.missedAt) > retryFastAfter {
+		link(w.head.seq, w.head.hash, events)
+		ok, err := w.store.AppendAuditAfter(ctx, events)
+		if err != nil {
+			w.head = chainHead{}
+			return err
+		}
+		if ok {
+			w.moveHead(events)
+			return nil
+		}
+		w.missedAt = time.Now()
+	}
+	if err := w.store.Tx(ctx, func(tx *store.Tx) error { return Append(ctx, tx, events...) }); err != nil {
+		w.head = chainHead{}
+		return err
+	}
+	w.moveHead(events)
+	return nil
+}
+
+func (w *Writer) moveHead(events []*coffer.AuditEvent) {
+	last := events[len(events)-1]
+	w.head = chainHead{seq: last.Seq, hash: last.Hash}
 }

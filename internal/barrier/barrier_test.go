@@ -66,7 +66,7 @@ func TestSealOpen_RoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got == nil || !bytes.Equal(got, tt.in) {
+			if got != string(tt.in) {
 				t.Fatalf("got %q, want %q", got, tt.in)
 			}
 		})

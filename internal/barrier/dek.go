@@ -3,6 +3,7 @@ package barrier
 import (
 	"crypto/cipher"
 	"fmt"
+	"sync"
 )
 
 // AD names the row a secret value belongs to. It is authenticated, not
@@ -19,10 +20,12 @@ type AD struct {
 const secretDomain = "coffer/secret/v1"
 
 func (a AD) encode() []byte {
-	// Sized up front: a bulk read encodes one per secret.
 	size := 4*4 + len(secretDomain) + len(a.ProjectID) + len(a.EnvironmentID) + len(a.Key) + 8
-	return adBuilder(make([]byte, 0, size)).str(secretDomain).
-		str(a.ProjectID).str(a.EnvironmentID).str(a.Key).int(a.Version)
+	return a.append(make([]byte, 0, size))
+}
+
+func (a AD) append(b []byte) []byte {
+	return adBuilder(b).str(secretDomain).str(a.ProjectID).str(a.EnvironmentID).str(a.Key).int(a.Version)
 }
 
 // DEK is an unwrapped project data-encryption key. It holds only the cipher,
@@ -49,13 +52,31 @@ func (d *DEK) Seal(plaintext []byte, ad AD) ([]byte, error) {
 	return out, nil
 }
 
+// scratch holds the associated data and plaintext of one Open: a bulk
+// read opens a value per secret.
+var scratch = sync.Pool{New: func() any { return new([]byte) }}
+
 // Open decrypts a value sealed by Seal for the same row. Any tampering, a
 // wrong key or a different ad returns an error wrapping ErrDecrypt, with no
-// detail of which.
-func (d *DEK) Open(sealed []byte, ad AD) ([]byte, error) {
-	pt, err := open(d.aead, sealed, ad.encode())
-	if err != nil {
-		return nil, fmt.Errorf("open secret value: %w", err)
+// detail of which. Values are text: the associated data and the plaintext
+// go through a scratch buffer, wiped after use, so the string is the only
+// allocation.
+func (d *DEK) Open(sealed []byte, ad AD) (string, error) {
+	bp := scratch.Get().(*[]byte)
+	buf := ad.append((*bp)[:0])
+	if need := len(buf) + len(sealed); cap(buf) < need { // the plaintext is shorter than sealed
+		buf = append(make([]byte, 0, max(need, 1024)), buf...)
 	}
-	return pt, nil
+	pt, err := appendOpen(d.aead, buf[len(buf):], sealed, buf)
+	var value string
+	if err == nil {
+		value = string(pt)
+		clear(pt)
+	}
+	*bp = buf[:0]
+	scratch.Put(bp)
+	if err != nil {
+		return "", fmt.Errorf("open secret value: %w", err)
+	}
+	return value, nil
 }

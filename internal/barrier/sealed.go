@@ -54,11 +54,16 @@ func seal(aead cipher.AEAD, plaintext, ad []byte) ([]byte, error) {
 
 // open reverses seal. Every failure is ErrDecrypt.
 func open(aead cipher.AEAD, sealed, ad []byte) ([]byte, error) {
+	return appendOpen(aead, nil, sealed, ad)
+}
+
+// appendOpen is open that appends the plaintext to dst.
+func appendOpen(aead cipher.AEAD, dst, sealed, ad []byte) ([]byte, error) {
 	if len(sealed) < overhead || sealed[0] != formatGCMv1 {
 		return nil, ErrDecrypt
 	}
 	nonce, ct := sealed[1:1+nonceSize], sealed[1+nonceSize:]
-	pt, err := aead.Open(nil, nonce, ct, ad)
+	pt, err := aead.Open(dst, nonce, ct, ad)
 	if err != nil {
 		return nil, ErrDecrypt
 	}

@@ -60,24 +60,55 @@ func SecurityHeaders(next http.Handler) http.Handler {
 // SecurityHeadersWithCSP is SecurityHeaders with csp as the
 // Content-Security-Policy (see ContentSecurityPolicyFor).
 func SecurityHeadersWithCSP(csp string) Middleware {
+	always := fixedHeaders{
+		{"Content-Security-Policy", csp},
+		{"X-Content-Type-Options", "nosniff"},
+		{"Referrer-Policy", "no-referrer"},
+		{"Permissions-Policy", permissionsPolicy},
+		{"Cross-Origin-Opener-Policy", "same-origin"},
+		{"Cross-Origin-Resource-Policy", "same-origin"},
+		{"X-Frame-Options", "DENY"},
+	}.build()
+	https := fixedHeaders{{"Strict-Transport-Security", hstsValue}}.build()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Set("Content-Security-Policy", csp)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "no-referrer")
-			h.Set("Permissions-Policy", permissionsPolicy)
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			h.Set("Cross-Origin-Resource-Policy", "same-origin")
-			h.Set("X-Frame-Options", "DENY")
+			always.set(h)
 			if r.TLS != nil || InfoFrom(r.Context()).HTTPS {
-				h.Set("Strict-Transport-Security", hstsValue)
+				https.set(h)
 			}
 			if strings.HasPrefix(r.URL.Path, "/api/") {
 				w = &headerHook{ResponseWriter: w, hook: noStore}
 			}
 			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// fixedHeaders are header fields whose values never change.
+type fixedHeaders []struct{ key, value string }
+
+// headerSet is fixedHeaders made ready to set on every response: keys
+// canonical, each value a slice shared by all responses. Sharing is safe
+// because nothing writes into a value slice in place: Set replaces it,
+// Add appends to a full slice and so copies, and the server clones the
+// map when it sends it.
+type headerSet []struct {
+	key    string
+	values []string
+}
+
+func (f fixedHeaders) build() headerSet {
+	out := make(headerSet, len(f))
+	for i, kv := range f {
+		out[i].key, out[i].values = http.CanonicalHeaderKey(kv.key), []string{kv.value}
+	}
+	return out
+}
+
+func (s headerSet) set(h http.Header) {
+	for _, kv := range s {
+		h[kv.key] = kv.values
 	}
 }
 

@@ -142,4 +142,5 @@ func deleteKeysWithPrefix[T any](m map[string]cached[T], prefix string) {
 func (s *Service) Invalidate(e coffer.Event) {
 	s.cache.invalidate(e)
 	s.bundles.invalidate(e)
+	s.deks.invalidate(e)
 }

@@ -139,11 +139,11 @@ func (s *Service) opened(sc *scope, secrets []*coffer.Secret) ([]*coffer.Secret,
 }
 
 func open(dek *barrier.DEK, sc *scope, key string, version int, ct []byte) (string, error) {
-	pt, err := dek.Open(ct, ad(sc, key, version))
+	value, err := dek.Open(ct, ad(sc, key, version))
 	if err != nil {
 		return "", fmt.Errorf("open %s version %d: %w", key, version, err)
 	}
-	return string(pt), nil
+	return value, nil
 }
 
 func ad(sc *scope, key string, version int) barrier.AD {

@@ -72,6 +72,7 @@ type Service struct {
 	passwordChecks atomic.Int64
 	cache          *lookups
 	bundles        *bundleCache
+	deks           *dekCache
 }
 
 // New returns a Service.
@@ -82,7 +83,7 @@ func New(cfg Config) *Service {
 	if cfg.HashSlots <= 0 {
 		cfg.HashSlots = max(1, runtime.GOMAXPROCS(0)/2)
 	}
-	return &Service{Config: cfg, hashSlots: make(chan struct{}, cfg.HashSlots), cache: newLookups(cfg.Now), bundles: newBundleCache()}
+	return &Service{Config: cfg, hashSlots: make(chan struct{}, cfg.HashSlots), cache: newLookups(cfg.Now), bundles: newBundleCache(), deks: newDEKCache()}
 }
 
 // PasswordChecks is how many passwords were compared with a hash since
@@ -139,15 +140,6 @@ func (s *Service) hashSlot(ctx context.Context) (release func(), err error) {
 	case <-ctx.Done():
 		return nil, coffer.Errorf(coffer.EUNAVAILABLE, "The server is busy; try again shortly.")
 	}
-}
-
-// dek opens a project's data key.
-func (s *Service) dek(p *coffer.Project) (*barrier.DEK, error) {
-	d, err := s.Keyring.UnwrapDEK(p.ID, p.WrappedDEK, p.KEKID)
-	if err != nil {
-		return nil, fmt.Errorf("unwrap data key of project %s: %w", p.ID, err)
-	}
-	return d, nil
 }
 
 // change starts a live event about sc's project (and environment).

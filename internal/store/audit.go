@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -50,29 +51,109 @@ func (q queries) LockAuditHead(ctx context.Context) (seq int64, hash []byte, err
 
 // InsertAuditEvents appends events, whose Seq, PrevHash and Hash the caller
 // has set, and moves the audit head to the last one. ECONFLICT if a
-// sequence number is taken. Call it in the Tx that locked the head.
+// sequence number is taken or the head is not just before the first event.
+// Call it in the Tx that locked the head.
 func (q queries) InsertAuditEvents(ctx context.Context, events []*coffer.AuditEvent) error {
+	if err := q.insertAudit(ctx, events); errors.Is(err, errHeadMoved) {
+		return coffer.Errorf(coffer.ECONFLICT, "Audit event already exists.")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// AppendAuditAfter is InsertAuditEvents without the head lock: events are
+// chained onto the head the caller last saw, and written only if it is
+// still the head — on PostgreSQL in one statement, so a group commit of
+// reads costs one round trip instead of a transaction's four. It reports
+// false, having written nothing, when another writer moved the head first;
+// the caller then chains again from the locked head.
+func (s *Store) AppendAuditAfter(ctx context.Context, events []*coffer.AuditEvent) (bool, error) {
+	err := s.insertAudit(ctx, events)
+	if errors.Is(err, errHeadMoved) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// errHeadMoved: the audit head is not the event before the ones written.
+var errHeadMoved = errors.New("audit head moved")
+
+func (q queries) insertAudit(ctx context.Context, events []*coffer.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
+	first, last := events[0], events[len(events)-1]
+	if q.dialect == Postgres {
+		return q.insertAuditArrays(ctx, first.Seq-1, events)
+	}
 	return q.atomic(ctx, func(q queries) error {
+		n, err := q.exec(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3`,
+			last.Seq, nonNil(last.Hash), first.Seq-1)
+		if err != nil {
+			return dbError(err, "move audit head", "", "")
+		}
+		if n == 0 {
+			return errHeadMoved
+		}
 		for start := 0; start < len(events); start += auditInsertBatch {
 			if err := q.insertAuditRows(ctx, events[start:min(start+auditInsertBatch, len(events))]); err != nil {
 				return err
 			}
 		}
-		last := events[len(events)-1]
-		_, err := q.db.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, last.Seq, nonNil(last.Hash))
-		if err != nil {
-			return dbError(err, "move audit head", "", "")
-		}
 		return nil
 	})
 }
 
-// auditInsertBatch rows go in one INSERT: a group commit of reads is one
-// round trip, and 16 parameters a row stays far below both databases'
-// parameter limits.
+// pgInsertAudit moves the head from $19 to the last event and writes the
+// whole batch in one statement of fixed text: one array per column, so a
+// batch of any size binds 19 parameters. If the head is not at $19 the
+// UPDATE matches nothing and, joined to it, neither does the INSERT.
+const pgInsertAudit = `WITH head AS (
+	UPDATE audit_head SET seq = $17, hash = $18 WHERE id = 1 AND seq = $19 RETURNING 1 AS moved
+)
+INSERT INTO audit_events (` + auditColumns + `)
+SELECT t.seq, t.id::uuid, t.occurred_at, t.actor_type, t.actor_id, t.action, t.outcome, t.project_id,
+	t.environment_id, t.target, t.keys, t.ip, t.user_agent, t.request_id, t.prev_hash, t.hash
+FROM head, unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+	$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+	$15::bytea[], $16::bytea[])
+	AS t(seq, id, occurred_at, actor_type, actor_id, action, outcome, project_id,
+		environment_id, target, keys, ip, user_agent, request_id, prev_hash, hash)`
+
+func (q queries) insertAuditArrays(ctx context.Context, head int64, events []*coffer.AuditEvent) error {
+	n := len(events)
+	var (
+		seqs, times                                     = make([]int64, n), make([]int64, n)
+		ids, actorTypes, actorIDs, actions, outcomes    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		projects, envs, targets, keys, ips, agents, rqs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		prevs, hashes                                   = make([][]byte, n), make([][]byte, n)
+	)
+	for i, e := range events {
+		k, err := json.Marshal(e.Keys)
+		if err != nil {
+			return fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
+		}
+		seqs[i], ids[i], times[i], actorTypes[i], actorIDs[i], actions[i], outcomes[i] =
+			e.Seq, e.ID, micros(e.Time), string(e.ActorType), e.ActorID, e.Action, e.Outcome
+		projects[i], envs[i], targets[i], keys[i], ips[i], agents[i], rqs[i] =
+			e.ProjectID, e.EnvironmentID, e.Target, string(k), e.IP, e.UserAgent, e.RequestID
+		prevs[i], hashes[i] = nonNil(e.PrevHash), nonNil(e.Hash)
+	}
+	last := events[n-1]
+	written, err := q.exec(ctx, pgInsertAudit, seqs, ids, times, actorTypes, actorIDs, actions, outcomes,
+		projects, envs, targets, keys, ips, agents, rqs, prevs, hashes, last.Seq, nonNil(last.Hash), head)
+	if err != nil {
+		return dbError(err, "insert audit events", "", "Audit event already exists.")
+	}
+	if written == 0 {
+		return errHeadMoved
+	}
+	return nil
+}
+
+// auditInsertBatch rows go in one SQLite INSERT: 16 parameters a row stays
+// far below its parameter limit.
 const auditInsertBatch = 200
 
 func (q queries) insertAuditRows(ctx context.Context, events []*coffer.AuditEvent) error {

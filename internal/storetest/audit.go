@@ -149,4 +149,51 @@ func testAudit(t *testing.T, s *store.Store) {
 			}
 		}
 	})
+	t.Run("LargeBatch", func(t *testing.T) {
+		// Larger than one SQLite INSERT, as a busy group commit can be.
+		before, _, err := s.LockAuditHead(ctx)
+		check(t, err)
+		batch := make([]*coffer.AuditEvent, 450)
+		for i := range batch {
+			batch[i] = event(coffer.AuditSecretRead, p1, env1, fmt.Sprint("reader-", i), at(time.Duration(i)*time.Second))
+		}
+		appendAudit(t, s, batch...)
+		got, err := s.ScanAudit(ctx, before, 1000)
+		check(t, err)
+		equal(t, "events written", got, batch)
+		seq, hash, err := s.LockAuditHead(ctx)
+		check(t, err)
+		equal(t, "head seq", seq, batch[len(batch)-1].Seq)
+		equal(t, "head hash", hash, batch[len(batch)-1].Hash)
+	})
+	t.Run("AppendAfterHead", func(t *testing.T) {
+		seq, hash, err := s.LockAuditHead(ctx)
+		check(t, err)
+		chain := func(after int64, prev []byte) *coffer.AuditEvent {
+			e := event(coffer.AuditSecretsRead, p1, env1, ada, at(time.Hour))
+			e.Seq, e.PrevHash, e.Hash = after+1, prev, []byte(fmt.Sprint("hash-", after+1))
+			return e
+		}
+		next := chain(seq, hash)
+		ok, err := s.AppendAuditAfter(ctx, []*coffer.AuditEvent{next})
+		check(t, err)
+		equal(t, "appended on the head", ok, true)
+
+		stale := chain(seq-1, []byte("old"))
+		ok, err = s.AppendAuditAfter(ctx, []*coffer.AuditEvent{stale})
+		check(t, err)
+		equal(t, "appended behind the head", ok, false)
+		gone := chain(next.Seq+1, next.Hash) // a gap after the head
+		ok, err = s.AppendAuditAfter(ctx, []*coffer.AuditEvent{gone})
+		check(t, err)
+		equal(t, "appended past the head", ok, false)
+
+		got, err := s.ScanAudit(ctx, seq, 10)
+		check(t, err)
+		equal(t, "events after the head", got, []*coffer.AuditEvent{next})
+		head, headHash, err := s.LockAuditHead(ctx)
+		check(t, err)
+		equal(t, "head", head, next.Seq)
+		equal(t, "head hash", headHash, next.Hash)
+	})
 }
