@@ -1,10 +1,9 @@
 import { formatTime } from '../lib/format';
 import { useRollback, useSecretVersions } from '../lib/queries/secrets';
 import { useToast } from '../lib/toast';
-import { ErrorState } from './ErrorState';
 import { MaskedValue } from './MaskedValue';
 import { Modal } from './Modal';
-import { Skeleton } from './Skeleton';
+import { QueryView } from './QueryList';
 
 type Props = { where: { project: string; env: string }; secretKey: string; canWrite: boolean; onClose: () => void };
 
@@ -17,54 +16,52 @@ export function SecretHistory({ where, secretKey, canWrite, onClose }: Props) {
   const current = newest && !newest.deleted ? newest.version : undefined;
   return (
     <Modal title={`History of ${secretKey}`} onClose={onClose} wide>
-      {versions.isPending ? (
-        <Skeleton rows={3} label="Loading versions" />
-      ) : versions.isError ? (
-        <ErrorState error={versions.error} retry={() => void versions.refetch()} />
-      ) : (
-        <ol className="versions" aria-label="Versions">
-          {versions.data.map((v) => (
-            <li key={v.version} className="version">
-              <div className="version-head">
-                <strong>v{v.version}</strong>
-                <span className="muted small">
-                  {formatTime(v.created_at)} · {v.created_by.type}
-                </span>
-                {v.version === current && <span className="badge">current</span>}
-              </div>
-              {v.deleted ? (
-                <p className="muted">Deleted</p>
-              ) : v.value === undefined ? (
-                <p className="muted">Purged</p>
-              ) : (
-                <MaskedValue value={v.value} name={`${secretKey} v${v.version}`} />
-              )}
-              {v.comment && <p className="comment">{v.comment}</p>}
-              {canWrite && !v.deleted && v.value !== undefined && v.version !== current && (
-                <button
-                  type="button"
-                  className="button-small"
-                  disabled={rollback.isPending}
-                  onClick={() =>
-                    rollback.mutate(
-                      { key: secretKey, version: v.version },
-                      {
-                        onSuccess: (s) => {
-                          toast.success(`${secretKey} rolled back to v${v.version} (now v${s.version}).`);
-                          void versions.refetch();
+      <QueryView query={versions} loading="Loading versions">
+        {(items) => (
+          <ol className="versions" aria-label="Versions">
+            {items.map((v) => (
+              <li key={v.version} className="version">
+                <div className="version-head">
+                  <strong>v{v.version}</strong>
+                  <span className="muted small">
+                    {formatTime(v.created_at)} · {v.created_by.type}
+                  </span>
+                  {v.version === current && <span className="badge">current</span>}
+                </div>
+                {v.deleted ? (
+                  <p className="muted">Deleted</p>
+                ) : v.value === undefined ? (
+                  <p className="muted">Purged</p>
+                ) : (
+                  <MaskedValue value={v.value} name={`${secretKey} v${v.version}`} />
+                )}
+                {v.comment && <p className="comment">{v.comment}</p>}
+                {canWrite && !v.deleted && v.value !== undefined && v.version !== current && (
+                  <button
+                    type="button"
+                    className="button-small"
+                    disabled={rollback.isPending}
+                    onClick={() =>
+                      rollback.mutate(
+                        { key: secretKey, version: v.version },
+                        {
+                          onSuccess: (s) => {
+                            toast.success(`${secretKey} rolled back to v${v.version} (now v${s.version}).`);
+                            void versions.refetch();
+                          },
+                          onError: (e) => toast.error(e),
                         },
-                        onError: (e) => toast.error(e),
-                      },
-                    )
-                  }
-                >
-                  Roll back to v{v.version}
-                </button>
-              )}
-            </li>
-          ))}
-        </ol>
-      )}
+                      )
+                    }
+                  >
+                    Roll back to v{v.version}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ol>
+        )}
+      </QueryView>
     </Modal>
   );
 }

@@ -1,10 +1,9 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { ErrorState } from '../components/ErrorState';
 import { Field } from '../components/Field';
+import { QueryList, QueryView } from '../components/QueryList';
 import { ShownOnce } from '../components/ShownOnce';
-import { Skeleton } from '../components/Skeleton';
 import { download } from '../lib/download';
 import { formatTime } from '../lib/format';
 import {
@@ -132,35 +131,34 @@ function Sessions() {
   return (
     <section className="card stack" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Sessions</h2>
-      {sessions.isPending ? (
-        <Skeleton rows={2} label="Loading sessions" />
-      ) : sessions.isError ? (
-        <ErrorState error={sessions.error} />
-      ) : (
-        <ul className="list">
-          {sessions.data.map((s) => (
-            <li key={s.id} className="list-row">
-              <div className="grow">
-                <div className="ua">{s.user_agent || 'Unknown device'}</div>
-                <div className="muted small">
-                  {s.ip} · signed in {formatTime(s.created_at)} · last seen {formatTime(s.last_seen_at)}
+      {/* Never empty: the list has this session. */}
+      <QueryView query={sessions} loading="Loading sessions" rows={2}>
+        {(items) => (
+          <ul className="list">
+            {items.map((s) => (
+              <li key={s.id} className="list-row">
+                <div className="grow">
+                  <div className="ua">{s.user_agent || 'Unknown device'}</div>
+                  <div className="muted small">
+                    {s.ip} · signed in {formatTime(s.created_at)} · last seen {formatTime(s.last_seen_at)}
+                  </div>
                 </div>
-              </div>
-              {s.current ? (
-                <span className="badge">This device</span>
-              ) : (
-                <button
-                  type="button"
-                  className="button-small danger"
-                  onClick={() => revoke.mutate(s.id, { onSuccess: () => toast.success('Session ended.'), onError: (e) => toast.error(e) })}
-                >
-                  Sign out
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+                {s.current ? (
+                  <span className="badge">This device</span>
+                ) : (
+                  <button
+                    type="button"
+                    className="button-small danger"
+                    onClick={() => revoke.mutate(s.id, { onSuccess: () => toast.success('Session ended.'), onError: (e) => toast.error(e) })}
+                  >
+                    Sign out
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryView>
     </section>
   );
 }
@@ -192,34 +190,30 @@ function PersonalTokens() {
           </button>
         </form>
       )}
-      {tokens.isPending ? (
-        <Skeleton rows={2} label="Loading tokens" />
-      ) : tokens.isError ? (
-        <ErrorState error={tokens.error} />
-      ) : tokens.data.length === 0 ? (
-        <p className="muted">No personal tokens.</p>
-      ) : (
-        <ul className="list">
-          {tokens.data.map((t) => (
-            <li key={t.id} className="list-row">
-              <div className="grow">
-                <div>{t.name}</div>
-                <div className="muted small">
-                  created {formatTime(t.created_at)} · last used {t.last_used_at ? formatTime(t.last_used_at) : 'never'}
+      <QueryList query={tokens} loading="Loading tokens" rows={2} empty="No personal tokens.">
+        {(items) => (
+          <ul className="list">
+            {items.map((t) => (
+              <li key={t.id} className="list-row">
+                <div className="grow">
+                  <div>{t.name}</div>
+                  <div className="muted small">
+                    created {formatTime(t.created_at)} · last used {t.last_used_at ? formatTime(t.last_used_at) : 'never'}
+                  </div>
                 </div>
-              </div>
-              <button
-                type="button"
-                className="button-small danger"
-                aria-label={`Revoke ${t.name}`}
-                onClick={() => revoke.mutate(t.id, { onSuccess: () => toast.success(`${t.name} revoked.`), onError: (e) => toast.error(e) })}
-              >
-                Revoke
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+                <button
+                  type="button"
+                  className="button-small danger"
+                  aria-label={`Revoke ${t.name}`}
+                  onClick={() => revoke.mutate(t.id, { onSuccess: () => toast.success(`${t.name} revoked.`), onError: (e) => toast.error(e) })}
+                >
+                  Revoke
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryList>
     </section>
   );
 }

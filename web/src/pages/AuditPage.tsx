@@ -1,9 +1,7 @@
 import { useState } from 'react';
 import { useParams } from 'react-router';
-import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
 import { Field } from '../components/Field';
-import { Skeleton } from '../components/Skeleton';
+import { QueryList } from '../components/QueryList';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useAudit, type AuditFilters } from '../lib/queries/audit';
@@ -24,7 +22,6 @@ export default function AuditPage() {
   const [draft, setDraft] = useState<AuditFilters>({});
   const [days, setDays] = useState({ from: '', to: '' });
   const audit = useAudit(project, filters);
-  const events = audit.data?.pages.flatMap((p) => p.events) ?? [];
   return (
     <div className="stack">
       <h2>Audit log</h2>
@@ -73,45 +70,41 @@ export default function AuditPage() {
           </button>
         </div>
       </form>
-      {audit.isPending ? (
-        <Skeleton rows={5} label="Loading audit events" />
-      ) : audit.isError ? (
-        <ErrorState error={audit.error} retry={() => void audit.refetch()} />
-      ) : events.length === 0 ? (
-        <EmptyState title="No events match." />
-      ) : (
-        <div className="table-wrap">
-          <table className="audit">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((ev) => (
-                <tr key={ev.id}>
-                  <td data-label="When">{formatTime(ev.time)}</td>
-                  <th scope="row" data-label="Action">
-                    <code>{ev.action}</code>
-                  </th>
-                  <td data-label="Target">
-                    {ev.environment && <span className="badge">{ev.environment}</span>} {ev.target}
-                    {ev.keys && ev.keys.length > 0 && <span className="muted small"> {ev.keys.join(', ')}</span>}
-                  </td>
-                  <td data-label="Actor" className="small">
-                    {ev.actor.type} <span className="muted">{ev.actor.id}</span>
-                  </td>
-                  <td data-label="Outcome">{ev.outcome}</td>
+      <QueryList query={audit} loading="Loading audit events" rows={5} empty="No events match.">
+        {(events) => (
+          <div className="table-wrap">
+            <table className="audit">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Target</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Outcome</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {events.map((ev) => (
+                  <tr key={ev.id}>
+                    <td data-label="When">{formatTime(ev.time)}</td>
+                    <th scope="row" data-label="Action">
+                      <code>{ev.action}</code>
+                    </th>
+                    <td data-label="Target">
+                      {ev.environment && <span className="badge">{ev.environment}</span>} {ev.target}
+                      {ev.keys && ev.keys.length > 0 && <span className="muted small"> {ev.keys.join(', ')}</span>}
+                    </td>
+                    <td data-label="Actor" className="small">
+                      {ev.actor.type} <span className="muted">{ev.actor.id}</span>
+                    </td>
+                    <td data-label="Outcome">{ev.outcome}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryList>
       {audit.hasNextPage && (
         <button type="button" onClick={() => void audit.fetchNextPage()} disabled={audit.isFetchingNextPage}>
           {audit.isFetchingNextPage ? 'Loading…' : 'Load more'}

@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Schemas } from '../lib/api';
+import { problem } from '../test/api';
 import { renderWithProviders } from '../test/render';
 import MembersPage from './MembersPage';
 
@@ -34,12 +35,6 @@ function setup(me: string, role: Role, invitations: Schemas['Invitation'][] = []
   renderWithProviders(<RouterProvider router={router} />, { client: qc });
   return qc;
 }
-
-const problem = (status: number, detail: string) =>
-  new Response(JSON.stringify({ type: 'about:blank', title: 'Conflict', status, detail, code: 'conflict', request_id: 'r1' }), {
-    status,
-    headers: { 'Content-Type': 'application/problem+json' },
-  });
 
 /** A fake API: reads come from `list`, changes go to `change` (which
  * returns the response and may edit the list). */

@@ -1,10 +1,8 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
 import { Field } from '../components/Field';
-import { Skeleton } from '../components/Skeleton';
+import { QueryList } from '../components/QueryList';
 import type { Schemas } from '../lib/api';
 import { useCreateProject, useDeleteProject, useProjects, useRenameProject } from '../lib/queries/projects';
 import { useToast } from '../lib/toast';
@@ -20,21 +18,20 @@ export default function ProjectsPage() {
     <section className="stack">
       <h1>Projects</h1>
       <CreateProject />
-      {projects.isPending ? (
-        <Skeleton rows={3} label="Loading projects" />
-      ) : projects.isError ? (
-        <ErrorState error={projects.error} retry={() => void projects.refetch()} />
-      ) : projects.data.length === 0 ? (
-        <EmptyState title="No projects yet.">
-          <p className="muted">Create one above; it gets dev, staging and prod environments.</p>
-        </EmptyState>
-      ) : (
-        <ul className="list" aria-label="Your projects">
-          {projects.data.map((p) => (
-            <ProjectRow key={p.id} project={p} onDelete={() => setDeleting(p)} />
-          ))}
-        </ul>
-      )}
+      <QueryList
+        query={projects}
+        loading="Loading projects"
+        empty="No projects yet."
+        emptyHint={<p className="muted">Create one above; it gets dev, staging and prod environments.</p>}
+      >
+        {(items) => (
+          <ul className="list" aria-label="Your projects">
+            {items.map((p) => (
+              <ProjectRow key={p.id} project={p} onDelete={() => setDeleting(p)} />
+            ))}
+          </ul>
+        )}
+      </QueryList>
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.name}?`}

@@ -1,12 +1,11 @@
 import { useDeferredValue, useId, useState } from 'react';
 import { useParams } from 'react-router';
 import { EmptyState } from '../components/EmptyState';
-import { ErrorState } from '../components/ErrorState';
 import { ImportDialog } from '../components/ImportDialog';
+import { QueryView } from '../components/QueryList';
 import { SecretForm } from '../components/SecretForm';
 import { SecretHistory } from '../components/SecretHistory';
 import { SecretRow } from '../components/SecretRow';
-import { Skeleton } from '../components/Skeleton';
 import { download } from '../lib/download';
 import { useProject } from '../lib/queries/projects';
 import { exportSecrets, useDeleteSecret, usePutSecret, useSecrets } from '../lib/queries/secrets';
@@ -96,54 +95,54 @@ export default function SecretsPage() {
         />
       )}
 
-      {secrets.isPending ? (
-        <Skeleton rows={5} label="Loading secrets" />
-      ) : secrets.isError ? (
-        <ErrorState error={secrets.error} retry={() => void secrets.refetch()} />
-      ) : secrets.data.secrets.length === 0 ? (
-        <EmptyState title="No secrets in this environment yet.">
-          {canWrite && <p className="muted">Add one, or import a .env file.</p>}
-        </EmptyState>
-      ) : rows.length === 0 ? (
-        <EmptyState title="No secret matches your search." />
-      ) : (
-        <div className="table-wrap">
-          <table className="secrets">
-            <caption className="visually-hidden">
-              Secrets of {env}, revision {secrets.data.revision}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Value</th>
-                <th scope="col">Comment</th>
-                <th scope="col">Version</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((s) => (
-                <SecretRow
-                  key={s.key}
-                  where={where}
-                  secret={s}
-                  revealAll={revealAll}
-                  canWrite={canWrite}
-                  onHistory={() => setHistory(s.key)}
-                  onDelete={() =>
-                    del.mutate(s.key, {
-                      onSuccess: () => toast.success(`${s.key} deleted.`),
-                      onError: (e) => toast.error(e),
-                    })
-                  }
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryView query={secrets} loading="Loading secrets" rows={5}>
+        {(bundle) =>
+          bundle.secrets.length === 0 ? (
+            <EmptyState title="No secrets in this environment yet.">
+              {canWrite && <p className="muted">Add one, or import a .env file.</p>}
+            </EmptyState>
+          ) : rows.length === 0 ? (
+            <EmptyState title="No secret matches your search." />
+          ) : (
+            <div className="table-wrap">
+              <table className="secrets">
+                <caption className="visually-hidden">
+                  Secrets of {env}, revision {bundle.revision}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Key</th>
+                    <th scope="col">Value</th>
+                    <th scope="col">Comment</th>
+                    <th scope="col">Version</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((s) => (
+                    <SecretRow
+                      key={s.key}
+                      where={where}
+                      secret={s}
+                      revealAll={revealAll}
+                      canWrite={canWrite}
+                      onHistory={() => setHistory(s.key)}
+                      onDelete={() =>
+                        del.mutate(s.key, {
+                          onSuccess: () => toast.success(`${s.key} deleted.`),
+                          onError: (e) => toast.error(e),
+                        })
+                      }
+                    />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </QueryView>
 
       {importing && <ImportDialog where={where} onClose={() => setImporting(false)} />}
       {history && (

@@ -10,7 +10,8 @@ export type AuditFilters = {
   to?: string;
 };
 
-/** The audit log, newest first, one page at a time ("load more"). */
+/** The audit log, newest first, one page at a time ("load more"); data is
+ * the events of the pages loaded so far. */
 export function useAudit(project: string, filters: AuditFilters) {
   return useInfiniteQuery({
     queryKey: ['audit', project, filters],
@@ -22,5 +23,6 @@ export function useAudit(project: string, filters: AuditFilters) {
         }),
       ),
     getNextPageParam: (last) => last.next_cursor || undefined,
+    select: (data) => data.pages.flatMap((p) => p.events),
   });
 }
