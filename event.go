@@ -43,6 +43,17 @@ type Event struct {
 	At            time.Time `json:"at"`
 }
 
+// IsEnvironmentEvent reports whether typ announces the creation, update or
+// deletion of an environment: news for every watcher of its project that
+// may read it, not only for its subscribers (a new one has none yet).
+func IsEnvironmentEvent(typ string) bool {
+	switch typ {
+	case EventEnvironmentCreated, EventEnvironmentUpdated, EventEnvironmentDeleted:
+		return true
+	}
+	return false
+}
+
 // EventPublisher delivers committed events to subscribers, on this
 // instance and — with a shared bus — on every other. Publish must not
 // block on slow subscribers.

@@ -13,12 +13,18 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestCLIJourneySQLite walks a developer's day through the binary, in
-// process, against a real server on SQLite: sign in, write, read, export,
-// run, watch, survive an outage, sign out.
-func TestCLIJourneySQLite(t *testing.T) {
+// TestCLIJourney walks a developer's day through the binary, in process,
+// against a real server on each store: sign in, write, read, export, run,
+// watch, survive an outage, sign out.
+func TestCLIJourney(t *testing.T) {
+	for _, backend := range backends {
+		t.Run(backend, func(t *testing.T) { testCLIJourney(t, backend) })
+	}
+}
+
+func testCLIJourney(t *testing.T, backend string) {
 	home := cliHome(t)
-	s := startStoppableServer(t, "sqlite")
+	s := startStoppableServer(t, backend)
 	email := signInCLI(t, s.testServer)
 
 	creds := filepath.Join(home, "config", "coffer", "credentials.json")

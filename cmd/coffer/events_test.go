@@ -15,22 +15,30 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/api/apitest"
 	"github.com/cofferhq/coffer/client"
 )
 
 // frame is a message the feed sends, as a client decodes it.
 type frame struct {
-	Type        string `json:"type"`
-	Project     string `json:"project"`
-	Environment string `json:"environment"`
-	Key         string `json:"key"`
-	Version     int    `json:"version"`
-	Revision    int64  `json:"revision"`
-	UserID      string `json:"user_id"`
-	Code        string `json:"code"`
-	Detail      string `json:"detail"`
-	Value       any    `json:"value"` // must never be present
+	Type          string `json:"type"`
+	ProjectID     string `json:"project_id"`
+	Project       string `json:"project"`
+	EnvironmentID string `json:"environment_id"`
+	Environment   string `json:"environment"`
+	Key           string `json:"key"`
+	Version       int    `json:"version"`
+	Revision      int64  `json:"revision"`
+	UserID        string `json:"user_id"`
+	Code          string `json:"code"`
+	Detail        string `json:"detail"`
+	Value         any    `json:"value"` // must never be present
 }
+
+// feedContract checks a frame against the contract's FeedMessage schema.
+var feedContract = sync.OnceValues(func() (func([]byte) error, error) {
+	return apitest.SchemaValidator("FeedMessage")
+})
 
 // feed is a test client of GET /api/v1/events.
 type feed struct {
@@ -101,6 +109,13 @@ func (f *feed) next(d time.Duration) (frame, error) {
 	}
 	if fr.Value != nil || bytes.Contains(b, []byte(`"value"`)) {
 		f.t.Fatalf("a frame carries a value: %s", b)
+	}
+	check, err := feedContract()
+	if err != nil {
+		f.t.Fatalf("load contract: %v", err)
+	}
+	if err := check(b); err != nil {
+		f.t.Errorf("%v", err)
 	}
 	return fr, nil
 }

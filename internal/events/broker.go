@@ -1,8 +1,9 @@
 // Package events is Coffer's in-process event broker: the service publishes
 // committed changes to it, and every live feed connection holds one
-// Subscription that receives the events of the environments it watches
-// plus the revocations that concern its credential. A shared bus (Redis)
-// feeds the brokers of other instances through the same Publish.
+// Subscription that receives the events of the environments it watches,
+// those of their projects (members, environments created, renamed or
+// deleted) and the revocations that concern its credential. A shared bus
+// (Redis) feeds the brokers of other instances through the same Publish.
 package events
 
 import (
@@ -155,11 +156,13 @@ func (b *Broker) targets(e coffer.Event) map[*Subscription]struct{} {
 	case coffer.EventTokenRevoked:
 		return union(b.byToken[e.TokenID], nil)
 	}
-	if e.EnvironmentID != "" {
+	if e.EnvironmentID != "" && !coffer.IsEnvironmentEvent(e.Type) {
 		return b.byEnv[e.EnvironmentID]
 	}
-	// Project-wide events (members, project deletion) reach every
-	// subscription holding any environment of the project.
+	// Project-wide events (members, project deletion) and the lifecycle of
+	// an environment (a new one has no subscribers yet) reach every
+	// subscription holding any environment of the project; the feed
+	// decides which of them may know of the environment.
 	set := make(map[*Subscription]struct{}, len(b.byProject[e.ProjectID]))
 	for s := range b.byProject[e.ProjectID] {
 		set[s] = struct{}{}

@@ -45,6 +45,16 @@ func TestBrokerRouting(t *testing.T) {
 			coffer.Event{Type: coffer.EventMemberRemoved, ProjectID: "p1", UserID: "u-bob"}, true},
 		{"MemberEventOfOtherProject", alice, [][2]string{{"p1", "e1"}},
 			coffer.Event{Type: coffer.EventMemberRemoved, ProjectID: "p2", UserID: "u-alice"}, false},
+		{"EnvironmentCreatedInWatchedProject", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventEnvironmentCreated, ProjectID: "p1", EnvironmentID: "e2"}, true},
+		{"EnvironmentUpdatedInWatchedProject", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventEnvironmentUpdated, ProjectID: "p1", EnvironmentID: "e2"}, true},
+		{"WatchedEnvironmentDeleted", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventEnvironmentDeleted, ProjectID: "p1", EnvironmentID: "e1"}, true},
+		{"EnvironmentCreatedInOtherProject", alice, [][2]string{{"p1", "e1"}},
+			coffer.Event{Type: coffer.EventEnvironmentCreated, ProjectID: "p2", EnvironmentID: "e3"}, false},
+		{"EnvironmentCreatedWithoutSubscriptions", alice, nil,
+			coffer.Event{Type: coffer.EventEnvironmentCreated, ProjectID: "p1", EnvironmentID: "e2"}, false},
 		{"ProjectDeleted", alice, [][2]string{{"p1", "e1"}},
 			coffer.Event{Type: coffer.EventProjectDeleted, ProjectID: "p1"}, true},
 		{"OwnSessionRevokedWithoutSubscriptions", alice, nil,
@@ -85,9 +95,10 @@ func TestBrokerDeliversOnceToSubscriptionNamedTwice(t *testing.T) {
 	s.Add("p", "e1") // again: harmless
 	b.Publish(context.Background(),
 		coffer.Event{Type: coffer.EventSessionRevoked, UserID: "u", SessionID: "s"},
-		coffer.Event{Type: coffer.EventMemberUpdated, ProjectID: "p", UserID: "u"})
-	if got := len(received(s)); got != 2 {
-		t.Fatalf("received %d events, want 2 (one each)", got)
+		coffer.Event{Type: coffer.EventMemberUpdated, ProjectID: "p", UserID: "u"},
+		coffer.Event{Type: coffer.EventEnvironmentDeleted, ProjectID: "p", EnvironmentID: "e1"})
+	if got := len(received(s)); got != 3 {
+		t.Fatalf("received %d events, want 3 (one each)", got)
 	}
 }
 

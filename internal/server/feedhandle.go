@@ -71,7 +71,7 @@ func (c *feedConn) subscribe(m clientMessage) {
 		c.sendEvent(e)
 	}
 	c.subs[ch.EnvironmentID] = &feedSub{scope: ch.FeedScope, floor: ch.Revision, revs: newRevisions(ch.Revision)}
-	c.send(subscribedMessage(ch.Project, ch.Environment, ch.Revision))
+	c.send(subscribedMessage(ch.FeedScope, ch.Revision))
 }
 
 func (c *feedConn) unsubscribe(m clientMessage) {
@@ -127,6 +127,10 @@ func (c *feedConn) deliver(e coffer.Event) {
 		}
 		return
 	}
+	if coffer.IsEnvironmentEvent(e.Type) {
+		c.deliverLifecycle(e)
+		return
+	}
 	if e.EnvironmentID == "" { // project-wide: members
 		if c.watchesProject(e.ProjectID) {
 			c.sendEvent(e)
@@ -149,10 +153,42 @@ func (c *feedConn) deliver(e coffer.Event) {
 		}
 	}
 	c.sendEvent(e)
-	if e.Type == coffer.EventEnvironmentDeleted {
+}
+
+// deliverLifecycle forwards the creation, update or deletion of an
+// environment to a connection watching it or, since a new environment has
+// no subscribers yet, any other environment of its project — to the
+// latter only if the caller may read the environment (a service token
+// outside its scope may not). These events take no revision of their own
+// and are never replayed: a client that was away learns of them by
+// listing the environments again. A deleted environment's subscription
+// ends after its event.
+func (c *feedConn) deliverLifecycle(e coffer.Event) {
+	fs := c.subs[e.EnvironmentID]
+	if fs == nil && (!c.watchesProject(e.ProjectID) || !c.mayRead(e)) {
+		return
+	}
+	c.sendEvent(e)
+	if fs != nil && e.Type == coffer.EventEnvironmentDeleted {
 		c.drop(fs)
 		c.send(errorMessage(fs.scope.Project, fs.scope.Environment, coffer.Errorf(coffer.ENOTFOUND, "Environment not found.")))
 	}
+}
+
+// mayRead asks the service whether the caller may read e's environment.
+// A database error withholds the event: it is never replayed, but the
+// next listing of the environments shows what it announced.
+func (c *feedConn) mayRead(e coffer.Event) bool {
+	var err error
+	onOwnStack(func() { err = c.s.svc.FeedSeesEnvironment(c.ctx, e.ProjectID, e.EnvironmentID) })
+	if err == nil {
+		return true
+	}
+	if code := coffer.ErrorCode(err); code != coffer.ENOTFOUND && code != coffer.EFORBIDDEN {
+		c.log.LogAttrs(c.ctx, slog.LevelWarn, "live feed withheld an environment event",
+			slog.String("event", e.Type), slog.Any("error", err))
+	}
+	return false
 }
 
 func (c *feedConn) watchesProject(projectID string) bool {

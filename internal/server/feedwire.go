@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/service"
 )
 
 // Message types of the live feed protocol (docs/live-events.md) that are
@@ -27,17 +28,19 @@ type clientMessage struct {
 // or an error. It carries ids, keys, versions and revisions — never a
 // value, and never the session or token ids of internal events.
 type feedMessage struct {
-	Type        string     `json:"type"`
-	Project     string     `json:"project,omitempty"`
-	Environment string     `json:"environment,omitempty"`
-	Key         string     `json:"key,omitempty"`
-	Version     int        `json:"version,omitempty"`
-	Revision    *int64     `json:"revision,omitempty"`
-	UserID      string     `json:"user_id,omitempty"` // member events
-	Actor       *feedActor `json:"actor,omitempty"`
-	At          *time.Time `json:"at,omitempty"`
-	Code        string     `json:"code,omitempty"`
-	Detail      string     `json:"detail,omitempty"`
+	Type          string     `json:"type"`
+	ProjectID     string     `json:"project_id,omitempty"`
+	Project       string     `json:"project,omitempty"`
+	EnvironmentID string     `json:"environment_id,omitempty"`
+	Environment   string     `json:"environment,omitempty"`
+	Key           string     `json:"key,omitempty"`
+	Version       int        `json:"version,omitempty"`
+	Revision      *int64     `json:"revision,omitempty"`
+	UserID        string     `json:"user_id,omitempty"` // member events
+	Actor         *feedActor `json:"actor,omitempty"`
+	At            *time.Time `json:"at,omitempty"`
+	Code          string     `json:"code,omitempty"`
+	Detail        string     `json:"detail,omitempty"`
 }
 
 type feedActor struct {
@@ -48,7 +51,8 @@ type feedActor struct {
 // eventMessage is the frame announcing e.
 func eventMessage(e coffer.Event) feedMessage {
 	m := feedMessage{
-		Type: e.Type, Project: e.Project, Environment: e.Environment,
+		Type: e.Type, ProjectID: e.ProjectID, Project: e.Project,
+		EnvironmentID: e.EnvironmentID, Environment: e.Environment,
 		Key: e.Key, Version: e.Version, Actor: &feedActor{Type: e.ActorType, ID: e.ActorID},
 	}
 	if e.Revision != 0 {
@@ -64,11 +68,16 @@ func eventMessage(e coffer.Event) feedMessage {
 	return m
 }
 
-func subscribedMessage(project, env string, revision int64) feedMessage {
-	return feedMessage{Type: msgSubscribed, Project: project, Environment: env, Revision: &revision}
+func subscribedMessage(sc service.FeedScope, revision int64) feedMessage {
+	return feedMessage{
+		Type: msgSubscribed, ProjectID: sc.ProjectID, Project: sc.Project,
+		EnvironmentID: sc.EnvironmentID, Environment: sc.Environment, Revision: &revision,
+	}
 }
 
-// errorMessage reports err, naming the subscription it concerns if any.
+// errorMessage reports err, naming the subscription it concerns if any by
+// the slugs the client sent: never by id, which would tell a refused
+// caller that the environment exists.
 // Internal errors get the generic message; their text is logged.
 func errorMessage(project, env string, err error) feedMessage {
 	return feedMessage{

@@ -106,6 +106,28 @@ func (s *Service) FeedAccess(ctx context.Context, sc FeedScope) (revision int64,
 	return got.env.Revision, nil
 }
 
+// FeedSeesEnvironment returns nil if the caller in ctx may read
+// environment envID of project projectID, as the list of the project's
+// environments would show it, and ENOTFOUND otherwise. A feed asks before
+// it tells a connection that watches another environment of the project
+// of that one's creation, update or deletion; it asks by id, since a
+// deleted environment is no longer there to resolve.
+func (s *Service) FeedSeesEnvironment(ctx context.Context, projectID, envID string) error {
+	a := coffer.ActorFromContext(ctx)
+	sc := &scope{actor: a, project: &coffer.Project{ID: projectID}, env: &coffer.Environment{ID: envID}}
+	if a.IsUser() {
+		role, err := s.memberRole(ctx, projectID, a.UserID)
+		if err != nil {
+			return err
+		}
+		sc.role = role
+	}
+	if !sc.can(coffer.ActProjectRead) || !sc.can(coffer.ActEnvRead) {
+		return errEnvNotFound
+	}
+	return nil
+}
+
 // CredentialLive returns EUNAUTHORIZED unless the session or token the
 // caller in ctx authenticated with is still live, as Authenticate would
 // decide now.

@@ -19,13 +19,14 @@ export function apiAs(page: Page, baseURL: string | undefined) {
     'X-CSRF-Token': (await page.context().cookies()).find((c) => c.name.endsWith('coffer_csrf'))?.value ?? '',
     Origin: new URL(baseURL).origin,
   });
-  const call = async (method: 'POST' | 'PUT', path: string, data: unknown) => {
+  const call = async (method: 'POST' | 'PUT' | 'DELETE', path: string, data?: unknown) => {
     const res = await page.request.fetch(path, { method, headers: await headers(), data });
     expect(res.ok(), `${method} ${path}: ${res.status()} ${await res.text()}`).toBe(true);
-    return res.json() as Promise<unknown>;
+    return res.status() === 204 ? undefined : (res.json() as Promise<unknown>);
   };
   return {
     post: (path: string, data: unknown) => call('POST', path, data),
     put: (path: string, data: unknown) => call('PUT', path, data),
+    delete: (path: string) => call('DELETE', path),
   };
 }

@@ -2,7 +2,7 @@ import type { WebSocketRoute } from '@playwright/test';
 import { expect, screenshot, test } from './fixtures';
 import { apiAs, signUp } from './helpers';
 
-test('a secret written in another browser appears without a reload while the indicator says Live', async ({
+test('a secret written, or an environment added, in another browser appears without a reload while the indicator says Live', async ({
   page,
   secondPage,
   baseURL,
@@ -51,6 +51,20 @@ test('a secret written in another browser appears without a reload while the ind
 
   await expect(indicator).toHaveText('Live updates: Live');
   expect(await page.evaluate(() => document.body.dataset.sameDocument)).toBe('yes');
+
+  // Lia adds an environment: nobody follows it yet, yet Max's tabs show it
+  // without a reload; deleting it takes the tab away again.
+  await secondPage.evaluate(() => {
+    document.body.dataset.sameDocument = 'yes';
+  });
+  const maxTabs = secondPage.getByRole('navigation', { name: 'Environments and project tools' });
+  await expect(maxTabs.getByRole('link', { name: 'dev' })).toBeVisible();
+  await expect(maxTabs.getByRole('link', { name: 'QA' })).toHaveCount(0);
+  await lia.post('/api/v1/projects/live/environments', { slug: 'qa', name: 'QA' });
+  await expect(maxTabs.getByRole('link', { name: 'QA' })).toBeVisible();
+  await lia.delete('/api/v1/projects/live/environments/qa');
+  await expect(maxTabs.getByRole('link', { name: 'QA' })).toHaveCount(0);
+  expect(await secondPage.evaluate(() => document.body.dataset.sameDocument)).toBe('yes');
 });
 
 test('a dropped connection shows Reconnecting…, then resumes from the last revision and shows what it missed', async ({

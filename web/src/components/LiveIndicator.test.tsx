@@ -2,6 +2,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { act, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Schemas } from '../lib/api';
+import { useEnvironments } from '../lib/queries/environments';
 import { useSecrets } from '../lib/queries/secrets';
 import { useLiveFeed } from '../lib/useLiveFeed';
 import { renderWithProviders } from '../test/render';
@@ -66,6 +67,13 @@ function Harness({ envs }: { envs: Schemas['Environment'][] }) {
   );
 }
 
+/** The project's tabs, as ProjectPage shows them, following the feed. */
+function Tabs() {
+  const envs = useEnvironments('shop');
+  useLiveFeed('shop', envs.data);
+  return <ul aria-label="tabs">{envs.data?.map((e) => <li key={e.id}>{e.name}</li>)}</ul>;
+}
+
 const signIn = () => (document.cookie = 'coffer_csrf=tok-1; path=/');
 const signOut = () => (document.cookie = 'coffer_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/');
 
@@ -110,6 +118,47 @@ describe('live feed in the page', () => {
 
     act(() => ws.drop(1001));
     expect(status).toHaveTextContent('Live updates: Reconnecting…');
+  });
+
+  it('shows the tab of an environment a teammate creates, follows it, and drops it when deleted', async () => {
+    signIn();
+    vi.stubGlobal('WebSocket', FakeSocket);
+    let list = [env('dev', 5)];
+    const fetched: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (req: Request) => {
+        fetched.push(new URL(req.url).pathname);
+        return Response.json({ environments: list });
+      }),
+    );
+    const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
+    qc.setQueryData(['me'], { id: 'u1', email: 'a@example.com', name: 'A', is_admin: false, created_at: '' });
+    qc.setQueryData(['environments', 'shop'], list);
+    renderWithProviders(<Tabs />, { client: qc });
+    const ws = FakeSocket.all[0]!;
+    act(() => {
+      ws.open();
+      ws.receive({ type: 'subscribed', project: 'shop', environment: 'dev', environment_id: 'e-dev', revision: 5 });
+    });
+
+    // Announced to the watcher of dev although nobody follows qa yet.
+    list = [env('dev', 5), env('qa', 0)];
+    const created = { type: 'environment.created', project_id: 'p1', project: 'shop', environment_id: 'e-qa', environment: 'qa' };
+    act(() => ws.receive(created));
+    expect(await screen.findByText('qa')).toBeInTheDocument();
+    expect(fetched).toEqual(['/api/v1/projects/shop/environments']);
+    expect(ws.sent).toContainEqual({ type: 'subscribe', project: 'shop', environment: 'qa', since: 0 });
+
+    // Already listed under its id (as after this tab's own change): no refetch.
+    act(() => ws.receive(created));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fetched).toHaveLength(1);
+
+    list = [env('dev', 5)];
+    act(() => ws.receive({ ...created, type: 'environment.deleted' }));
+    await waitFor(() => expect(screen.queryByText('qa')).not.toBeInTheDocument());
+    expect(screen.getByText('dev')).toBeInTheDocument();
   });
 
   it('stays still once signed out, so the page does not refetch what sign-out dropped', () => {

@@ -1267,6 +1267,80 @@ export interface components {
             /** @description Absent on the last page. */
             next_cursor?: string;
         };
+        /** @description A frame a live feed client sends (docs/live-events.md). */
+        FeedClientMessage: {
+            /** @enum {string} */
+            type: "subscribe" | "unsubscribe";
+            project: components["schemas"]["Slug"];
+            environment: components["schemas"]["Slug"];
+            /**
+             * Format: int64
+             * @description Replay every secret changed after this revision first (subscribe only).
+             */
+            since?: number;
+        };
+        /**
+         * @description What a server frame is: an event, `subscribed` or `error`. The
+         *     environment events reach every connection watching any environment
+         *     of the project that may read the environment; member and project
+         *     events reach every connection watching any environment of the
+         *     project; secret events reach the subscribers of their environment.
+         * @enum {string}
+         */
+        FeedMessageType: "secret.created" | "secret.updated" | "secret.deleted" | "environment.created" | "environment.updated" | "environment.deleted" | "member.added" | "member.updated" | "member.removed" | "project.updated" | "subscribed" | "error";
+        /**
+         * @description A frame the live feed sends. It carries ids, slugs, keys, versions
+         *     and revisions — never a secret value. Only secret events take a
+         *     revision of their own and are replayed after `since`; environment,
+         *     member and project events are sent live only (an `environment.*`
+         *     event may carry the environment's current revision, which is not a
+         *     new one).
+         */
+        FeedMessage: {
+            type: components["schemas"]["FeedMessageType"];
+            /**
+             * Format: uuid
+             * @description The project's id (events and `subscribed`).
+             */
+            project_id?: string;
+            /**
+             * @description The project's slug; in an `error`, the slug the client sent.
+             *     After a rename (`project.updated`) the new one.
+             */
+            project?: string;
+            /**
+             * Format: uuid
+             * @description The environment's id (secret and environment events,
+             *     `subscribed`): which subscription an event concerns, or which
+             *     environment was created, renamed or deleted.
+             */
+            environment_id?: string;
+            /** @description The environment's slug; in an `error`, the slug the client sent. */
+            environment?: string;
+            key?: components["schemas"]["Key"];
+            version?: number;
+            /**
+             * Format: int64
+             * @description Secret events: the revision the change took. `subscribed`: the
+             *     revision from which every change is announced.
+             */
+            revision?: number;
+            /**
+             * Format: uuid
+             * @description Member events only; whose membership changed.
+             */
+            user_id?: string;
+            /** @description Who made the change; `id` is absent for `system`. */
+            actor?: {
+                type: components["schemas"]["ActorType"];
+                id?: string;
+            };
+            /** Format: date-time */
+            at?: string;
+            code?: components["schemas"]["ErrorCode"];
+            /** @description A human message (`error` only). */
+            detail?: string;
+        };
         Health: {
             status: components["schemas"]["HealthStatus"];
             /** @description The checked components by name (db, redis, disk, …). */

@@ -4,21 +4,20 @@
 // from the last revision it saw, so a dropped connection misses nothing.
 // No React here: useLiveFeed.ts wires it to the query cache.
 
-export type FeedEventType =
-  | 'secret.created'
-  | 'secret.updated'
-  | 'secret.deleted'
-  | 'environment.created'
-  | 'environment.updated'
-  | 'environment.deleted'
-  | 'member.added'
-  | 'member.updated'
-  | 'member.removed';
+import type { Schemas } from './api';
+
+/** The event types of the contract (FeedMessageType). Environment events
+ * reach every watcher of the project, live only, never replayed. */
+export type FeedEventType = Exclude<Schemas['FeedMessageType'], 'subscribed' | 'error'>;
 
 /** A change the server announces. */
 export type FeedEvent = {
   type: FeedEventType;
+  project_id?: string;
   project: string;
+  /** Which environment changed: the subscription it concerns, or the
+   * environment created, renamed or deleted. */
+  environment_id?: string;
   environment?: string;
   key?: string;
   version?: number;
@@ -30,7 +29,14 @@ export type FeedEvent = {
 };
 
 /** The server follows an environment from `revision` on. */
-export type FeedSubscribed = { type: 'subscribed'; project: string; environment: string; revision: number };
+export type FeedSubscribed = {
+  type: 'subscribed';
+  project_id?: string;
+  project: string;
+  environment_id?: string;
+  environment: string;
+  revision: number;
+};
 
 /** A refused or ended subscription (or a malformed message). */
 export type FeedError = { type: 'error'; code: string; detail: string; project?: string; environment?: string };
@@ -245,7 +251,9 @@ function isFeedMessage(v: unknown): v is FeedMessage {
   return (
     typeof m.type === 'string' &&
     optional('project', 'string') &&
+    optional('project_id', 'string') &&
     optional('environment', 'string') &&
+    optional('environment_id', 'string') &&
     optional('revision', 'number') &&
     (m.type !== 'subscribed' || typeof m.revision === 'number')
   );

@@ -21,6 +21,15 @@ const secret = (revision: number, environment = 'dev'): FeedMessage => ({
   revision,
 });
 
+const environment = (id: string, slug: string) => ({
+  id,
+  slug,
+  name: slug,
+  revision: 0,
+  created_at: '',
+  updated_at: '',
+});
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -70,6 +79,30 @@ describe('createInvalidator', () => {
     inv.handle({ type: 'environment.deleted', project: 'shop', environment: 'qa' });
     inv.flush();
     expect(invalidated().slice(2)).toEqual([['environments', 'shop'], ['audit', 'shop'], ['tokens', 'shop']]);
+  });
+
+  it('refreshes the tabs for an environment a teammate created, by id: not when this tab lists it already', () => {
+    const { qc, inv, invalidated } = setup();
+    qc.setQueryData(['environments', 'shop'], [environment('e-dev', 'dev')]);
+    const created: FeedMessage = { type: 'environment.created', project: 'shop', environment_id: 'e-qa', environment: 'qa' };
+    inv.handle(created);
+    inv.flush();
+    expect(invalidated()).toEqual([['environments', 'shop'], ['audit', 'shop']]);
+    qc.setQueryData(['environments', 'shop'], [environment('e-dev', 'dev'), environment('e-qa', 'qa')]);
+    inv.handle(created);
+    inv.flush();
+    expect(invalidated().slice(2)).toEqual([['audit', 'shop']]);
+  });
+
+  it('drops the cached table of a deleted environment, found by id', () => {
+    const { qc, inv, invalidated } = setup();
+    qc.setQueryData(['environments', 'shop'], [environment('e-dev', 'dev'), environment('e-qa', 'qa')]);
+    qc.setQueryData(['secrets', 'shop', 'qa'], { revision: 3, secrets: [] });
+    inv.handle({ type: 'environment.deleted', project: 'shop', environment_id: 'e-qa', environment: 'qa' });
+    expect(qc.getQueryData(['secrets', 'shop', 'qa'])).toBeUndefined();
+    expect(qc.getQueryData(['secrets', 'shop', 'dev'])).toBeDefined();
+    inv.flush();
+    expect(invalidated()).toEqual([['environments', 'shop'], ['audit', 'shop'], ['tokens', 'shop']]);
   });
 
   it('refreshes members, and the project and list when the change is to the caller', () => {

@@ -2,7 +2,7 @@ import { useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react
 import { useEffect, useRef, useState } from 'react';
 import { api, type Schemas } from './api';
 import { csrfToken } from './csrf';
-import { FeedClient, feedUrl, type DropInfo, type FeedMessage, type FeedStatus } from './feed';
+import { FeedClient, feedUrl, type DropInfo, type FeedEvent, type FeedMessage, type FeedStatus } from './feed';
 import { environmentsKey } from './queries/environments';
 import { useMe } from './queries/me';
 import { membersKey } from './queries/members';
@@ -57,6 +57,24 @@ export function createInvalidator(qc: QueryClient, me: () => string | undefined,
     keys.clear();
   };
 
+  // Every watcher of the project hears of an environment created,
+  // renamed or deleted, whichever environment it follows: the tabs are
+  // refetched. By its id: a list that already holds a new environment (this
+  // tab created it) is left alone, and a deleted one's cached table (its
+  // values) is dropped.
+  const environmentChanged = (msg: FeedEvent) => {
+    const listed =
+      msg.environment_id === undefined
+        ? undefined
+        : qc.getQueryData<Environment[]>(environmentsKey(msg.project))?.find((e) => e.id === msg.environment_id);
+    if (msg.type !== 'environment.created' || !listed) add(environmentsKey(msg.project));
+    add(['audit', msg.project]);
+    if (msg.type !== 'environment.deleted') return;
+    add(['tokens', msg.project]);
+    const env = listed?.slug ?? msg.environment;
+    if (env !== undefined) qc.removeQueries({ queryKey: secretsKey({ project: msg.project, env }) });
+  };
+
   const handle = (msg: FeedMessage) => {
     switch (msg.type) {
       case 'subscribed':
@@ -81,9 +99,7 @@ export function createInvalidator(qc: QueryClient, me: () => string | undefined,
       case 'environment.created':
       case 'environment.updated':
       case 'environment.deleted':
-        add(environmentsKey(msg.project));
-        add(['audit', msg.project]);
-        if (msg.type === 'environment.deleted') add(['tokens', msg.project]);
+        environmentChanged(msg);
         break;
       case 'member.added':
       case 'member.updated':
