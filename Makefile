@@ -7,7 +7,7 @@ COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: run build test lint generate bench web web-if-npm
+.PHONY: run build build-cli test lint generate bench web web-if-npm
 
 run: web-if-npm ## start Coffer on its embedded defaults (SQLite in ./data, no Redis)
 	$(GO) run ./cmd/coffer server
@@ -22,6 +22,9 @@ web-if-npm: # build the browser UI once when Node.js is here; the API runs eithe
 
 build: web-if-npm ## build a static binary into bin/coffer
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/coffer ./cmd/coffer
+
+build-cli: ## build the command-line client alone into bin/coffer-cli (no server linked, so it starts faster)
+	CGO_ENABLED=0 $(GO) build -tags coffer_cli -trimpath -ldflags '$(LDFLAGS)' -o bin/coffer-cli ./cmd/coffer
 
 test: ## run the tests (PostgreSQL/Redis ones when COFFER_TEST_DATABASE_URL / COFFER_TEST_REDIS_URL are set)
 	bash scripts/test.sh

@@ -1,3 +1,5 @@
+//go:build !coffer_cli
+
 package main
 
 import (
@@ -17,6 +19,20 @@ import (
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/config"
 )
+
+// addServerCommands registers the server and its operations commands on
+// root. A coffer_cli build has none (cli_only.go).
+func addServerCommands(root *cobra.Command) {
+	root.AddCommand(
+		newServerCmd(),
+		newMigrateCmd(),
+		newConfigCmd(),
+		newAuditCmd(),
+		newKeysCmd(),
+		newBackupCmd(), // backup.go
+		newHealthCmd(),
+	)
+}
 
 // loadConfig reads the environment and reports every problem at once.
 func loadConfig(cmd *cobra.Command) (*config.Config, error) {

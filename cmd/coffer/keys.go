@@ -1,3 +1,5 @@
+//go:build !coffer_cli
+
 package main
 
 import (

@@ -1,6 +1,11 @@
 // Command coffer is Coffer in one binary: the server, its operations
 // commands (migrations, configuration check, audit verification, key
-// generation) and, later, the command-line client.
+// generation, backups) and the command-line client.
+//
+// Built with -tags coffer_cli it is the command-line client alone: the
+// files of the server carry `//go:build !coffer_cli`, so none of the
+// server's packages is linked and none of their initialisers runs when a
+// developer's `coffer run` starts (docs/benchmarks.md, docs/adr/0001).
 package main
 
 import (
@@ -40,14 +45,8 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 	}
 	root.SetOut(out)
 	root.SetErr(errOut)
+	addServerCommands(root) // commands.go; none in a coffer_cli build
 	root.AddCommand(
-		newServerCmd(),
-		newMigrateCmd(),
-		newConfigCmd(),
-		newAuditCmd(),
-		newKeysCmd(),
-		newBackupCmd(), // backup.go
-		newHealthCmd(),
 		newSmokeCmd(), // smoke.go
 		&cobra.Command{
 			Use:   "version",

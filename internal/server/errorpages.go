@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cofferhq/coffer/internal/httpx"
 )
@@ -19,7 +20,12 @@ const errorCSSPath = "/_coffer/error.css"
 //go:embed errorpages
 var errorPageFiles embed.FS
 
-var errorPageTmpl = template.Must(template.ParseFS(errorPageFiles, "errorpages/error.html"))
+// errorPageTmpl is parsed on first use rather than at package
+// initialisation, which every run of the binary pays for, the CLI's
+// included; TestErrorPages parses it, so a broken template still fails CI.
+var errorPageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(errorPageFiles, "errorpages/error.html"))
+})
 
 // errorPageText is what a person reads for each status that has a page.
 // Other statuses keep their problem body: a browser rarely meets them
@@ -97,7 +103,7 @@ func (w *htmlErrorWriter) WriteHeader(code int) {
 		return
 	}
 	var page bytes.Buffer
-	_ = errorPageTmpl.Execute(&page, map[string]any{ // fixed data: cannot fail
+	_ = errorPageTmpl().Execute(&page, map[string]any{ // fixed data: cannot fail
 		"Status": code, "Title": text[0], "Message": text[1], "CSS": errorCSSPath,
 		"RequestID": httpx.RequestIDFrom(w.r.Context()),
 	})

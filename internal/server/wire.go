@@ -46,8 +46,7 @@ func wireSecret(s *coffer.Secret) api.Secret {
 		UpdatedAt: s.UpdatedAt, UpdatedBy: wireActor(s.UpdatedBy),
 	}
 	if !s.Deleted {
-		v := s.Value
-		out.Value = &v
+		out.Value = &s.Value // s is the caller's own copy, opened for this answer
 	}
 	return out
 }

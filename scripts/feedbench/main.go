@@ -5,7 +5,8 @@
 //	                  memory each costs (RSS and Go runtime, before/after)
 //	feedbench latency change-to-delivery latency from a write on instance
 //	                  A to subscribers on instance B (PostgreSQL + Redis)
-//	feedbench run     the overhead of `coffer run -- true` over `true`
+//	feedbench run     the overhead of `coffer run -- true` over `true`, and
+//	                  with -cli that of a `-tags coffer_cli` build too
 //
 // It prints what it measured and nothing else: no target is asserted.
 // Run it from the repository root (it builds ./cmd/coffer unless -coffer

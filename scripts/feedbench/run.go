@@ -22,6 +22,7 @@ func runRun(ctx context.Context, b *bench, args []string) error {
 	nSecrets := fs.Int("secrets", 20, "secrets in the environment")
 	hyperfine := fs.Bool("hyperfine", true, "also measure with hyperfine when it is installed")
 	pg := fs.String("pg", "", "PostgreSQL admin URL; a fresh database is created (default: SQLite in the work directory)")
+	cli := fs.String("cli", "", "also time this client-only binary (go build -tags coffer_cli ./cmd/coffer)")
 	_ = fs.Parse(args)
 
 	in, owner, err := b.startSeeded(ctx, *pg)
@@ -67,13 +68,19 @@ func runRun(ctx context.Context, b *bench, args []string) error {
 	// Interleaved, so that a change in the machine's load hits all alike.
 	// `coffer --help` is the binary starting and exiting, no network: the
 	// floor under any CLI command.
-	var withCoffer, startOnly, bare []time.Duration
+	var withCoffer, startOnly, withCLI, cliStartOnly, bare []time.Duration
+	type timed struct {
+		out  *[]time.Duration
+		name string
+		args []string
+	}
+	plan := []timed{{&withCoffer, b.coffer, cofferArgs}, {&startOnly, b.coffer, []string{"--help"}}}
+	if *cli != "" {
+		plan = append(plan, timed{&withCLI, *cli, cofferArgs}, timed{&cliStartOnly, *cli, []string{"--help"}})
+	}
+	plan = append(plan, timed{&bare, truePath, nil})
 	for range *runs {
-		for _, m := range []struct {
-			out  *[]time.Duration
-			name string
-			args []string
-		}{{&withCoffer, b.coffer, cofferArgs}, {&startOnly, b.coffer, []string{"--help"}}, {&bare, truePath, nil}} {
+		for _, m := range plan {
 			d, err := run(m.name, m.args...)
 			if err != nil {
 				return err
@@ -84,14 +91,26 @@ func runRun(ctx context.Context, b *bench, args []string) error {
 	fmt.Printf("\n`coffer run` with a warm server, %d secrets, %d runs each (load average %s)\n", *nSecrets, *runs, loadAverage())
 	printQuantiles("coffer run -- true", withCoffer)
 	printQuantiles("coffer --help (start-up only)", startOnly)
+	if *cli != "" {
+		printQuantiles("coffer_cli run -- true", withCLI)
+		printQuantiles("coffer_cli --help (start-up only)", cliStartOnly)
+	}
 	printQuantiles("true", bare)
 	fmt.Printf("  overhead of coffer run (median − median of true)  %.2f ms\n", float64(median(withCoffer)-median(bare))/1e6)
 	fmt.Printf("  of which the binary's start-up (coffer --help)     %.2f ms\n", float64(median(startOnly)-median(bare))/1e6)
+	if *cli != "" {
+		fmt.Printf("  overhead of the coffer_cli build's run             %.2f ms\n", float64(median(withCLI)-median(bare))/1e6)
+		fmt.Printf("  of which its start-up                              %.2f ms\n", float64(median(cliStartOnly)-median(bare))/1e6)
+	}
 
 	if hf, err := exec.LookPath("hyperfine"); err == nil && *hyperfine {
 		out := filepath.Join(b.dir, "hyperfine.json")
-		cmd := exec.CommandContext(ctx, hf, "-N", "--warmup", "5", "--runs", fmt.Sprint(*runs), "--export-json", out,
-			shellQuote(append([]string{b.coffer}, cofferArgs...)), truePath)
+		hfArgs := []string{"-N", "--warmup", "5", "--runs", fmt.Sprint(*runs), "--export-json", out,
+			shellQuote(append([]string{b.coffer}, cofferArgs...))}
+		if *cli != "" {
+			hfArgs = append(hfArgs, shellQuote(append([]string{*cli}, cofferArgs...)))
+		}
+		cmd := exec.CommandContext(ctx, hf, append(hfArgs, truePath)...) // true last: printHyperfine's baseline
 		cmd.Env, cmd.Stdout, cmd.Stderr = cliEnv, os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("hyperfine: %w", err)
@@ -127,11 +146,14 @@ func printHyperfine(path string) error {
 	if err := json.Unmarshal(b, &res); err != nil {
 		return err
 	}
-	if len(res.Results) != 2 {
-		return fmt.Errorf("hyperfine: %d results, want 2", len(res.Results))
+	if len(res.Results) < 2 {
+		return fmt.Errorf("hyperfine: %d results, want at least 2", len(res.Results))
 	}
-	c, t := res.Results[0], res.Results[1]
-	fmt.Printf("  hyperfine medians: coffer run %.2f ms, true %.2f ms, overhead %.2f ms\n",
-		c.Median*1e3, t.Median*1e3, (c.Median-t.Median)*1e3)
+	t := res.Results[len(res.Results)-1]
+	fmt.Printf("  hyperfine: true median %.2f ms, mean %.2f ± %.2f ms\n", t.Median*1e3, t.Mean*1e3, t.Stddev*1e3)
+	for _, c := range res.Results[:len(res.Results)-1] {
+		fmt.Printf("  hyperfine: %s\n    median %.2f ms, mean %.2f ± %.2f ms, overhead (median) %.2f ms\n",
+			c.Command, c.Median*1e3, c.Mean*1e3, c.Stddev*1e3, (c.Median-t.Median)*1e3)
+	}
 	return nil
 }
