@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
+	"time"
 
 	"github.com/go-redis/redis_rate/v10"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/ratelimit"
@@ -16,17 +19,49 @@ import (
 // so concurrent instances never race). While Redis is unreachable it
 // decides with its fallback — an in-process limiter — so that limits keep
 // holding per instance: never open, never an outage.
+//
+// A generous limit is not asked about every event: the limiter takes a
+// lease of several events at once (one Redis round trip) and hands them
+// out locally for up to a second. Events are charged in Redis before they
+// are allowed, so the cluster never allows more than the limit; a lease an
+// instance does not use up is lost, so a client spread over instances may
+// get up to (lease-1) events per instance fewer. Tight limits (sign-in:
+// a lease of 1) are decided in Redis event by event.
 type Limiter struct {
 	c        *Client
 	rl       *redis_rate.Limiter
 	fallback ratelimit.Limiter
+
+	flight singleflight.Group
+	mu     sync.Mutex
+	leases map[string]*lease // by key
 }
+
+// lease is events already charged in Redis and not yet handed out.
+type lease struct {
+	left       int
+	remaining  int // what Redis had left after charging the lease
+	resetAfter time.Duration
+	expires    time.Time
+}
+
+const (
+	// leaseDivisor sizes a lease as a fraction of the burst, so that what
+	// instances can strand stays small next to the limit.
+	leaseDivisor = 50
+	maxLease     = 16
+	leaseTTL     = time.Second
+	maxLeases    = 10000 // keys with a lease; past it the map starts over
+)
+
+// leaseSize is how many events of l one Redis round trip charges.
+func leaseSize(burst int) int { return min(max(burst/leaseDivisor, 1), maxLease) }
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
 
 // NewLimiter returns a Limiter over c that falls back to fallback.
 func NewLimiter(c *Client, fallback ratelimit.Limiter) *Limiter {
-	return &Limiter{c: c, rl: redis_rate.NewLimiter(c.rdb), fallback: fallback}
+	return &Limiter{c: c, rl: redis_rate.NewLimiter(c.rdb), fallback: fallback, leases: map[string]*lease{}}
 }
 
 // Allow implements ratelimit.Limiter. It returns EINVALID for an invalid
@@ -45,19 +80,61 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim ratelimit.Limit) (r
 	if burst <= 0 {
 		burst = lim.Rate
 	}
-	res, err := l.rl.Allow(ctx, hashKey(key), redis_rate.Limit{Rate: lim.Rate, Burst: burst, Period: lim.Period})
-	l.c.report(err)
-	if err != nil {
-		return l.fallback.Allow(ctx, key, lim)
+	for {
+		if res, ok := l.fromLease(key, lim); ok {
+			return res, nil
+		}
+		// One lease request per key at a time: callers that miss together
+		// share it instead of each charging a lease.
+		v, err, _ := l.flight.Do(key, func() (any, error) {
+			res, err := l.rl.AllowAtMost(ctx, hashKey(key), redis_rate.Limit{Rate: lim.Rate, Burst: burst, Period: lim.Period}, leaseSize(burst))
+			if err == nil {
+				l.addLease(key, res)
+			}
+			return res, err
+		})
+		l.c.report(err)
+		if err != nil {
+			return l.fallback.Allow(ctx, key, lim)
+		}
+		if res := v.(*redis_rate.Result); res.Allowed == 0 {
+			return ratelimit.Result{Limit: lim, Remaining: res.Remaining,
+				ResetAfter: max(res.ResetAfter, 0), RetryAfter: max(res.RetryAfter, 0)}, nil
+		}
 	}
-	out := ratelimit.Result{
-		Allowed: res.Allowed > 0, Limit: lim, Remaining: res.Remaining,
-		ResetAfter: max(res.ResetAfter, 0),
+}
+
+// fromLease allows one event of key from its lease, if it has a live one.
+func (l *Limiter) fromLease(key string, lim ratelimit.Limit) (ratelimit.Result, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls, ok := l.leases[key]
+	if !ok {
+		return ratelimit.Result{}, false
 	}
-	if !out.Allowed {
-		out.RetryAfter = max(res.RetryAfter, 0)
+	if ls.left == 0 || time.Now().After(ls.expires) {
+		delete(l.leases, key)
+		return ratelimit.Result{}, false
 	}
-	return out, nil
+	ls.left--
+	return ratelimit.Result{Allowed: true, Limit: lim, Remaining: ls.remaining + ls.left, ResetAfter: ls.resetAfter}, true
+}
+
+// addLease adds the events a lease request was allowed to key's lease.
+func (l *Limiter) addLease(key string, res *redis_rate.Result) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.leases) >= maxLeases {
+		clear(l.leases)
+	}
+	ls, ok := l.leases[key]
+	if !ok || time.Now().After(ls.expires) {
+		ls = &lease{}
+		l.leases[key] = ls
+	}
+	ls.left += res.Allowed
+	ls.remaining, ls.resetAfter = res.Remaining, max(res.ResetAfter, 0)
+	ls.expires = time.Now().Add(leaseTTL)
 }
 
 // hashKey keeps client IPs, emails and ids out of Redis: a digest counts
