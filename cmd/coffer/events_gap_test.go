@@ -6,6 +6,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/redis/redistest"
 	"github.com/cofferhq/coffer/internal/storetest"
@@ -72,5 +73,39 @@ func TestEventsLostPublishResyncs(t *testing.T) {
 				t.Fatalf("replay since %d: %+v, want LOST at revision %d first", rev, replay, rev+1)
 			}
 		})
+	}
+}
+
+// TestEventsRecheckClosesRevokedFeeds: a revocation whose event never
+// reached this instance is caught by the periodic recheck, which closes
+// every feed of the credential — checked once for all of them — and
+// leaves the feeds of other credentials open.
+func TestEventsRecheckClosesRevokedFeeds(t *testing.T) {
+	t.Parallel()
+	const recheck = 300 * time.Millisecond
+	a, b := lossyPair(t, func(m *Main) { m.FeedLimits.RecheckInterval = recheck })
+	ca, token, _ := a.owner(t, "owner", "shop")
+	st := ok(ca.CreateServiceToken(t.Context(), "shop", api.CreateServiceTokenRequest{
+		Name: "feed", Access: "read", Environments: []api.Slug{"dev"},
+	})).get(t)
+	var revoked []*feed
+	for range 3 {
+		f := dialFeed(t, b, bearerHeader(st.Secret), nil)
+		f.subscribe("shop", "dev", nil)
+		revoked = append(revoked, f)
+	}
+	other := dialFeed(t, b, bearerHeader(token), nil)
+	other.subscribe("shop", "dev", nil)
+
+	noErr(t, ca.RevokeServiceToken(t.Context(), "shop", st.Token.ID)) // on A: B never hears of it
+	start := time.Now()
+	for i, f := range revoked {
+		if code := f.closedWith(10 * recheck); code != websocket.StatusPolicyViolation {
+			t.Fatalf("feed %d of the revoked token: closed with %v, want 1008", i, code)
+		}
+	}
+	t.Logf("closed %v after the revocation (recheck interval %v)", time.Since(start), recheck)
+	if fr, err := other.next(2 * recheck); err == nil || websocket.CloseStatus(err) != -1 {
+		t.Fatalf("the other credential's feed: %+v, %v; want it open and quiet", fr, err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -9,15 +10,20 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // The live feed keeps what an idle connection costs small (see
-// docs/benchmarks.md, "Live events"): its heartbeat holds no goroutine
-// between pings, and it reads and writes through buffers of its own size.
-// These tests cover what those choices could break.
+// docs/benchmarks.md, "Live events"): an idle connection holds one
+// goroutine, its reader; two wheels per server ping and recheck every
+// connection in turn; and the connection reads and writes through buffers
+// of its own size. These tests cover what those choices could break.
 
 // TestEventsHeartbeatClosesSilentPeers: a client that answers pings keeps
 // its feed across many heartbeats; one that stopped reading (a vanished
@@ -44,6 +50,73 @@ func TestEventsHeartbeatClosesSilentPeers(t *testing.T) {
 	case <-answering.ws.CloseRead(t.Context()).Done():
 		t.Fatal("the answering peer was closed")
 	default:
+	}
+}
+
+// TestEventsHeartbeatPingsEveryConnection: the heartbeat wheel pings each
+// connection once per interval — not never, and not at every tick.
+func TestEventsHeartbeatPingsEveryConnection(t *testing.T) {
+	t.Parallel()
+	const interval, conns, intervals = 200 * time.Millisecond, 12, 8
+	s := startServer(t, "sqlite", nil, func(m *Main) { m.FeedLimits.PingInterval = interval })
+	_, token, _ := s.owner(t, "owner", "shop")
+	pings := make([]atomic.Int32, conns)
+	for i := range conns {
+		ws, _, err := websocket.Dial(t.Context(), s.URL+"/api/v1/events", &websocket.DialOptions{
+			HTTPHeader: bearerHeader(token),
+			OnPingReceived: func(context.Context, []byte) bool {
+				pings[i].Add(1)
+				return true
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = ws.CloseNow() })
+		ws.CloseRead(t.Context()) // reads, which answers the pings
+	}
+	time.Sleep(intervals * interval)
+	for i := range pings {
+		// Loose bounds for a loaded machine; a wheel that pinged at every
+		// tick would send ~20 per interval.
+		if n := pings[i].Load(); n < intervals/3 || n > intervals+2 {
+			t.Errorf("connection %d got %d pings in %d intervals", i, n, intervals)
+		}
+	}
+	if n := s.Server.FeedConnections(); n != conns {
+		t.Fatalf("%d feed connections, want %d: answering peers were closed", n, conns)
+	}
+}
+
+// TestEventsIdleConnectionHoldsOneGoroutine: an idle subscribed feed
+// holds its reader and nothing else. Not parallel: it counts the
+// process's goroutines.
+func TestEventsIdleConnectionHoldsOneGoroutine(t *testing.T) {
+	s := startServer(t, "sqlite", nil)
+	_, token, _ := s.owner(t, "owner", "shop")
+	settled := func() int { // the count once transient goroutines are gone
+		n := runtime.NumGoroutine()
+		for range 50 {
+			time.Sleep(20 * time.Millisecond)
+			m := runtime.NumGoroutine()
+			if m == n {
+				return n
+			}
+			n = m
+		}
+		return n
+	}
+	before := settled()
+	const conns = 20
+	for range conns {
+		dialFeed(t, s, bearerHeader(token), nil).subscribe("shop", "dev", nil)
+	}
+	held := settled() - before
+	t.Logf("%d idle feeds hold %d goroutines (client side included)", conns, held)
+	// One reader each, and the hub's two wheels; the client's side of a
+	// connection that it does not read holds none.
+	if held > conns+3 {
+		t.Fatalf("%d idle feeds hold %d goroutines, want one each", conns, held)
 	}
 }
 

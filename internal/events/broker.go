@@ -75,12 +75,20 @@ func NewBroker(queue int) *Broker {
 // revocations that concern id at once, and the events of the environments
 // added with Add. The caller must Close it.
 func (b *Broker) Subscribe(id Identity) *Subscription {
-	s := &Subscription{
-		b: b, id: id,
-		ready: make(chan struct{}, 1),
-		done:  make(chan struct{}),
-		envs:  map[string]string{},
-	}
+	return b.subscribe(&Subscription{b: b, id: id, ready: make(chan struct{}, 1)})
+}
+
+// SubscribeFunc is Subscribe for a reader that holds no goroutine while it
+// waits: notify is called whenever an event is queued or the subscription
+// ends, and the reader then takes events with Next until none is left,
+// checking Pending once it stopped. notify runs with the broker's locks
+// held: it must return at once, without calling the subscription.
+func (b *Broker) SubscribeFunc(id Identity, notify func()) *Subscription {
+	return b.subscribe(&Subscription{b: b, id: id, notify: notify})
+}
+
+func (b *Broker) subscribe(s *Subscription) *Subscription {
+	id := s.id
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.all[s] = struct{}{}

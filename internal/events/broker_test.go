@@ -272,3 +272,41 @@ func TestBrokerObserversSeeRelayedEventsOnly(t *testing.T) {
 		t.Fatalf("subscriber received %d events, want both", got)
 	}
 }
+
+// A SubscribeFunc reader holds no goroutine while it waits: it is told of
+// every event queued and of the end, and Pending covers a notification
+// that came while it was draining.
+func TestSubscribeFuncNotifiesEventsAndEnd(t *testing.T) {
+	t.Parallel()
+	b := NewBroker(2)
+	notified := 0
+	s := b.SubscribeFunc(Identity{UserID: "u"}, func() { notified++ })
+	defer s.Close()
+	if s.Ready() != nil {
+		t.Fatal("a SubscribeFunc subscription has a Ready channel")
+	}
+	s.Add("p", "e")
+	e := coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e"}
+	b.Publish(context.Background(), e)
+	if notified != 1 || !s.Pending() {
+		t.Fatalf("after one event: %d notifications, pending %v; want 1, true", notified, s.Pending())
+	}
+	if _, ok := s.Next(); !ok {
+		t.Fatal("the event is not queued")
+	}
+	if notified != 1 || s.Pending() {
+		t.Fatalf("after draining: %d notifications, pending %v; want 1, false", notified, s.Pending())
+	}
+	b.Publish(context.Background(), e, e, e) // one more than the queue holds
+	if !errors.Is(s.Err(), ErrOverflow) || !s.Pending() {
+		t.Fatalf("Err() = %v, pending %v; want ErrOverflow, true", s.Err(), s.Pending())
+	}
+	if notified != 4 { // two events queued, then the end
+		t.Fatalf("%d notifications, want 4", notified)
+	}
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("Done, asked for after the end, is not closed")
+	}
+}

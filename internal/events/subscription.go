@@ -1,6 +1,7 @@
 package events
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/cofferhq/coffer"
@@ -9,32 +10,41 @@ import (
 // Subscription is one subscriber's view of the broker: a bounded queue of
 // the events it is concerned by. Its methods are safe for concurrent use.
 //
-// The queue is a slice that grows with what is waiting and is let go when
-// it drains, not a buffered channel: a channel of DefaultQueueSize events
-// would hold ~55 KB per connection from the start, and most connections
-// are idle.
+// An idle subscription holds as little as it can, since every idle feed
+// connection holds one (docs/benchmarks.md, "Live events"): the queue is
+// a slice that grows with what is waiting and is let go when it drains,
+// not a buffered channel (a channel of DefaultQueueSize events would hold
+// ~55 KB from the start); its environments are a short slice, not a map;
+// and Done's channel is made only when asked for.
 type Subscription struct {
 	b  *Broker
 	id Identity
 
-	// envs maps environment id to project id; guarded by b.mu.
-	envs map[string]string
+	// envs are the environments watched; guarded by b.mu.
+	envs []watched
+
+	// notify, if set (SubscribeFunc), is called instead of signalling
+	// ready, which is then nil.
+	notify func()
 
 	qmu   sync.Mutex
 	queue []coffer.Event // oldest first; nil when empty
 	ready chan struct{}  // holds a signal while queue is not empty
+	done  chan struct{}  // made by Done; closed once err is set
+	err   error          // why the broker ended the subscription; set once
 
-	endOnce sync.Once
-	done    chan struct{}
-	err     error // set once, before done closes
-	closed  bool  // guarded by b.mu
+	closed bool // guarded by b.mu
 }
+
+// watched is an environment a subscription receives the events of.
+type watched struct{ envID, projectID string }
 
 // Identity returns the credential the subscription belongs to.
 func (s *Subscription) Identity() Identity { return s.id }
 
 // Ready receives a signal while events are queued: take one with Next on
-// each signal. It is never closed: select on Done as well.
+// each signal. It is never closed: select on Done as well. It is nil for
+// a subscription made with SubscribeFunc.
 func (s *Subscription) Ready() <-chan struct{} { return s.ready }
 
 // Next removes and returns the oldest queued event; ok is false when none
@@ -51,13 +61,32 @@ func (s *Subscription) Next() (e coffer.Event, ok bool) {
 	s.queue = s.queue[1:]
 	if len(s.queue) == 0 {
 		s.queue = nil // let the array go: an idle subscription holds none
-	} else {
-		s.signal()
+	} else if s.ready != nil {
+		s.signalReady()
 	}
 	return e, true
 }
 
+// Pending reports whether events are queued or the subscription has
+// ended: what a SubscribeFunc reader checks after it last drained, so
+// that a notification that came meanwhile is not lost.
+func (s *Subscription) Pending() bool {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	return len(s.queue) > 0 || s.err != nil
+}
+
+// signal tells the reader that an event is queued or that the
+// subscription ended. It runs with s.qmu held.
 func (s *Subscription) signal() {
+	if s.notify != nil {
+		s.notify()
+		return
+	}
+	s.signalReady()
+}
+
+func (s *Subscription) signalReady() {
 	select {
 	case s.ready <- struct{}{}:
 	default: // already signalled
@@ -65,17 +94,24 @@ func (s *Subscription) signal() {
 }
 
 // Done is closed when the broker ends the subscription (see Err).
-func (s *Subscription) Done() <-chan struct{} { return s.done }
+func (s *Subscription) Done() <-chan struct{} {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+		if s.err != nil {
+			close(s.done)
+		}
+	}
+	return s.done
+}
 
 // Err returns why the broker ended the subscription — ErrOverflow or
 // ErrResync — or nil while it has not.
 func (s *Subscription) Err() error {
-	select {
-	case <-s.done:
-		return s.err
-	default:
-		return nil
-	}
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	return s.err
 }
 
 // Add starts delivery of the events of environment envID of project
@@ -84,13 +120,10 @@ func (s *Subscription) Add(projectID, envID string) {
 	b := s.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if s.closed {
+	if s.closed || slices.ContainsFunc(s.envs, func(w watched) bool { return w.envID == envID }) {
 		return
 	}
-	if _, ok := s.envs[envID]; ok {
-		return
-	}
-	s.envs[envID] = projectID
+	s.envs = append(s.envs, watched{envID: envID, projectID: projectID})
 	addTo(b.byEnv, envID, s)
 	if b.byProject[projectID] == nil {
 		b.byProject[projectID] = map[*Subscription]int{}
@@ -110,11 +143,15 @@ func (s *Subscription) Remove(envID string) {
 // remove runs with b.mu held.
 func (s *Subscription) remove(envID string) {
 	b := s.b
-	projectID, ok := s.envs[envID]
-	if !ok {
+	i := slices.IndexFunc(s.envs, func(w watched) bool { return w.envID == envID })
+	if i < 0 {
 		return
 	}
-	delete(s.envs, envID)
+	projectID := s.envs[i].projectID
+	s.envs = slices.Delete(s.envs, i, i+1)
+	if len(s.envs) == 0 {
+		s.envs = nil
+	}
 	removeFrom(b.byEnv, envID, s)
 	if set := b.byProject[projectID]; set != nil {
 		if set[s]--; set[s] <= 0 {
@@ -135,8 +172,8 @@ func (s *Subscription) Close() {
 		return
 	}
 	s.closed = true
-	for envID := range s.envs {
-		s.remove(envID)
+	for len(s.envs) > 0 {
+		s.remove(s.envs[0].envID)
 	}
 	delete(b.all, s)
 	removeFrom(b.byUser, s.id.UserID, s)
@@ -148,15 +185,13 @@ func (s *Subscription) Close() {
 // It runs with b.mu read-locked (possibly by several publishers at once),
 // so it only marks the end; the owner closes.
 func (s *Subscription) offer(e coffer.Event) {
-	select {
-	case <-s.done:
-		return // ended: its reader is going away, and may have stopped reading
-	default:
-	}
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
+	if s.err != nil {
+		return // ended: its reader is going away, and may have stopped reading
+	}
 	if len(s.queue) >= s.b.queue {
-		s.end(ErrOverflow)
+		s.endLocked(ErrOverflow)
 		return
 	}
 	s.queue = append(s.queue, e)
@@ -164,8 +199,20 @@ func (s *Subscription) offer(e coffer.Event) {
 }
 
 func (s *Subscription) end(err error) {
-	s.endOnce.Do(func() {
-		s.err = err
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	s.endLocked(err)
+}
+
+func (s *Subscription) endLocked(err error) {
+	if s.err != nil {
+		return
+	}
+	s.err = err
+	if s.done != nil {
 		close(s.done)
-	})
+	}
+	if s.notify != nil {
+		s.notify()
+	}
 }

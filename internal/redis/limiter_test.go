@@ -29,7 +29,6 @@ func (c *commandCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) g
 	return next
 }
 
-
 // TestLimiterLeasesGenerousLimits: a generous limit is charged in Redis a
 // lease at a time, callers that miss together share one lease request,
 // and Redis is never charged much beyond what was allowed.

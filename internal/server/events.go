@@ -1,10 +1,8 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -26,11 +24,15 @@ type FeedLimits struct {
 	// closes the connection with 1009.
 	MaxMessageBytes int64
 	// PingInterval is the heartbeat period (default 20 s); a pong missing
-	// for as long closes the connection.
+	// for as long closes the connection. The hub pings a twentieth of the
+	// connections every twentieth of it.
 	PingInterval time.Duration
-	// RecheckInterval is how often a connection re-checks its credential
-	// and subscriptions without being told to (default 1 min): a session
-	// that merely expires announces nothing.
+	// RecheckInterval bounds how long a connection goes without its
+	// credential and subscriptions being checked again unprompted
+	// (default 1 min): a session that merely expires announces nothing.
+	// Revocations are events and close feeds at once; this is the
+	// fallback. The hub rechecks a sixtieth of the connections every
+	// sixtieth of it, each credential once for all its connections.
 	RecheckInterval time.Duration
 	// WriteTimeout bounds each frame sent (default 10 s).
 	WriteTimeout time.Duration
@@ -83,104 +85,6 @@ type closeReason struct {
 
 func (c closeReason) Error() string { return c.reason }
 
-// feedHub tracks the open feed connections of this server, for the
-// per-actor cap and for closing them all on shutdown.
-type feedHub struct {
-	mu       sync.Mutex
-	conns    map[*feedConn]struct{}
-	perActor map[string]int
-	closing  bool
-	wg       sync.WaitGroup
-}
-
-func newFeedHub() *feedHub {
-	return &feedHub{conns: map[*feedConn]struct{}{}, perActor: map[string]int{}}
-}
-
-// reserve counts one more connection for key unless the server is shutting
-// down or key is at its cap; the error is the reason to close with. It runs
-// before the upgrade, so that connections are counted in the order their
-// handshakes are answered: the one over the cap is always the newest.
-func (h *feedHub) reserve(key string, max int) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing {
-		return closeShutdown
-	}
-	if h.perActor[key] >= max {
-		return closeTooMany
-	}
-	h.perActor[key]++
-	return nil
-}
-
-// release gives back a reservation that never became a connection.
-func (h *feedHub) release(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.unreserve(key)
-}
-
-func (h *feedHub) unreserve(key string) {
-	if h.perActor[key]--; h.perActor[key] <= 0 {
-		delete(h.perActor, key)
-	}
-}
-
-// join registers c, which holds a reservation, unless the server started
-// shutting down meanwhile.
-func (h *feedHub) join(c *feedConn) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing {
-		h.unreserve(c.actorKey)
-		return closeShutdown
-	}
-	h.conns[c] = struct{}{}
-	h.wg.Add(1)
-	return nil
-}
-
-func (h *feedHub) leave(c *feedConn) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.conns[c]; !ok {
-		return
-	}
-	delete(h.conns, c)
-	h.unreserve(c.actorKey)
-	h.wg.Done()
-}
-
-// CloseFeeds closes every live feed connection with 1001 (going away) and
-// refuses new ones, then waits until they are closed or ctx ends. Call it
-// on shutdown before http.Server.Shutdown, which does not track hijacked
-// connections.
-func (s *Server) CloseFeeds(ctx context.Context) error {
-	h := s.feeds
-	h.mu.Lock()
-	h.closing = true
-	for c := range h.conns {
-		c.stop(closeShutdown)
-	}
-	h.mu.Unlock()
-	done := make(chan struct{})
-	go func() { h.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
-// FeedConnections returns the number of open feed connections.
-func (s *Server) FeedConnections() int {
-	s.feeds.mu.Lock()
-	defer s.feeds.mu.Unlock()
-	return len(s.feeds.conns)
-}
-
 // events serves GET /api/v1/events: it upgrades to a WebSocket and runs
 // the live feed. The route requires an actor, so anonymous callers get 401
 // before any upgrade. Browsers authenticate with the session cookie and
@@ -203,7 +107,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	limits := s.cfg.FeedLimits.withDefaults()
+	limits := &s.feeds.limits
 	key := feedActorKey(coffer.ActorFromContext(r.Context()))
 	refused := s.feeds.reserve(key, limits.MaxConnsPerActor)
 	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{
@@ -219,22 +123,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(limits.MaxMessageBytes)
 	if refused == nil {
-		c := newFeedConn(s, ws, r, limits)
+		c := newFeedConn(s, ws, r)
 		if refused = s.feeds.join(c); refused == nil {
-			s.cfg.Metrics.WSConnected()
 			// The feed runs on after this handler returns: an idle
 			// connection then holds neither the request nor the
-			// middleware chain's stack, only its own small goroutines
-			// (memory per connection bounds how many an instance holds;
+			// middleware chain's stack, only its reader (memory per
+			// connection bounds how many an instance holds;
 			// docs/benchmarks.md). The request's log line and metrics
 			// cover the handshake.
-			httpx.Go(c.log, "live feed", func() {
-				defer s.feeds.leave(c)
-				defer s.cfg.Metrics.WSDisconnected()
-				c.run()
-			}, s.cfg.Telemetry.PanicHook)
+			c.start()
 			return
 		}
+		c.sub.Close()
 	}
 	var cr closeReason
 	errors.As(refused, &cr)

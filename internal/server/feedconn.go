@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,35 +20,46 @@ import (
 	"github.com/cofferhq/coffer/internal/service"
 )
 
-// feedConn is one live feed connection. One goroutine (run) owns its
-// subscriptions and writes its frames; a reader runs beside it, and each
-// heartbeat ping waits for its pong in a goroutine of its own while it is
-// in flight. They stop run through its context. An idle connection thus
-// holds two goroutines: memory per connection is what bounds how many
-// one instance holds (docs/benchmarks.md).
+// feedConn is one live feed connection. Memory per connection is what
+// bounds how many one instance holds (docs/benchmarks.md), so an idle one
+// holds a single goroutine: its reader, blocked in the WebSocket library's
+// Read, which is also what answers the peer's pings and sees its pongs.
+// Everything else runs on short-lived goroutines while there is work:
+//
+//   - events: the subscription calls kick, which starts a drain unless one
+//     runs already;
+//   - heartbeats and the periodic recheck: the hub's shared wheels
+//     (feedhub.go), not timers per connection;
+//   - a revision gone missing: a timer made when the first one does.
+//
+// They take mu to use the connection's state and to send, one at a time,
+// so that frames go out in order.
 type feedConn struct {
-	s        *Server
-	ws       *websocket.Conn
-	limits   FeedLimits
-	log      *slog.Logger
-	actor    coffer.Actor
-	actorKey string // what the per-actor cap counts by
+	s      *Server
+	ws     *websocket.Conn
+	limits *FeedLimits // the hub's
+	log    feedLogger
+	actor  coffer.Actor
+	// ctx carries the actor, for the service's checks. It is never
+	// cancelled: a connection's database work is short and finishes on
+	// its own after a stop (its frames then fail to send), and a context
+	// that ends with the connection would keep bookkeeping of its
+	// children for the connection's whole life.
+	ctx context.Context
+	sub *events.Subscription
 
-	// ctx carries the actor (for the service's checks) and ends the
-	// connection; its cause is the closeReason to close with.
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	// io bounds socket reads, writes and pings. It is not ctx: the
-	// library closes the socket at once when an I/O context ends, and a
-	// stopped connection must still send its close frame.
-	io     context.Context
-	ioDone context.CancelFunc
+	mu   sync.Mutex  // guards the subscriptions' state and gaps; held while sending
+	subs feedSubs    // set under mu and smu; what is within its length never changes
+	smu  sync.Mutex  // guards subs itself, for the recheck's look at the scopes
+	gaps *time.Timer // made when a revision first goes missing
 
-	sub     *events.Subscription
-	in      chan clientMessage
-	subs    map[string]*feedSub // by environment id
-	pinging atomic.Bool         // a ping awaits its pong
-	gaps    *time.Timer         // made when a revision first goes missing
+	draining atomic.Bool // a drain runs or is starting
+	pinging  atomic.Bool // a ping awaits its pong
+	closing  atomic.Bool // stop or abort was called
+
+	// Set by the hub when the connection joins: its slots on the hub's
+	// heartbeat and recheck wheels.
+	beatSlot, recheckSlot int
 }
 
 // feedSub is one watched environment: floor is the revision its replay
@@ -59,69 +71,147 @@ type feedSub struct {
 	revs  revisions
 }
 
-func newFeedConn(s *Server, ws *websocket.Conn, r *http.Request, limits FeedLimits) *feedConn {
+// feedSubs are a connection's subscriptions, at most MaxSubscriptions. A
+// slice rather than a map: most connections watch one or two
+// environments, and a map holds a few hundred bytes even for one.
+type feedSubs []*feedSub
+
+// get returns the subscription of environment envID, or nil.
+func (fs feedSubs) get(envID string) *feedSub {
+	for _, s := range fs {
+		if s.scope.EnvironmentID == envID {
+			return s
+		}
+	}
+	return nil
+}
+
+// without returns the subscriptions but the one of envID, in a new slice:
+// a loop ranging over the old one, dropping as it goes, sees every
+// element.
+func (fs feedSubs) without(envID string) feedSubs {
+	var kept feedSubs
+	for _, s := range fs {
+		if s.scope.EnvironmentID != envID {
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
+
+// setSubs replaces the subscriptions; callers hold mu.
+func (c *feedConn) setSubs(subs feedSubs) {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	c.subs = subs
+}
+
+// scopes returns what the connection watches, without waiting for its
+// work in progress. A subscription's scope never changes.
+func (c *feedConn) scopes() []service.FeedScope {
+	c.smu.Lock()
+	subs := c.subs
+	c.smu.Unlock()
+	scopes := make([]service.FeedScope, len(subs))
+	for i, fs := range subs {
+		scopes[i] = fs.scope
+	}
+	return scopes
+}
+
+// feedLogger logs for one connection, with the request id of its
+// handshake. Not a *slog.Logger made by With: that copies the handler's
+// state, and every connection would hold its copy for life.
+type feedLogger struct {
+	l         *slog.Logger
+	requestID string
+}
+
+// LogAttrs logs msg with attrs and the connection's request id.
+func (f feedLogger) LogAttrs(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
+	f.l.LogAttrs(ctx, level, msg, append(attrs, slog.String("request_id", f.requestID))...)
+}
+
+// newFeedConn makes the connection and its subscription; start runs it.
+// It keeps nothing of the request but the actor and the request id: the
+// request's context holds the whole middleware chain's values.
+func newFeedConn(s *Server, ws *websocket.Conn, r *http.Request) *feedConn {
 	a := coffer.ActorFromContext(r.Context())
-	key := feedActorKey(a)
-	// The request's context ends with the handler; keep its values (actor,
-	// origin, logger) under a cancellation of our own.
-	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
-	io, ioDone := context.WithCancel(context.WithoutCancel(r.Context()))
-	return &feedConn{
-		s: s, ws: ws, limits: limits, log: httpx.Logger(r.Context()),
-		actor: a, actorKey: key, ctx: ctx, cancel: cancel, io: io, ioDone: ioDone,
-		in:   make(chan clientMessage),
-		subs: map[string]*feedSub{},
+	c := &feedConn{
+		s: s, ws: ws, limits: &s.feeds.limits, actor: a,
+		log: feedLogger{l: s.log, requestID: httpx.RequestIDFrom(r.Context())},
+		ctx: coffer.NewContextWithActor(context.Background(), a),
+	}
+	c.sub = s.cfg.Events.SubscribeFunc(events.Identity{
+		UserID: a.UserID, SessionID: a.SessionID, TokenID: a.TokenID,
+	}, c.kick)
+	return c
+}
+
+// start runs the connection's reader; the rest starts when there is work.
+func (c *feedConn) start() { c.spawn(c.read) }
+
+// stop ends the connection with why, sent in the close frame; the first
+// reason (or abort) wins.
+func (c *feedConn) stop(why closeReason) { c.end(why) }
+
+// abort ends the connection without a close frame: the peer is gone or
+// broke the protocol, or a frame could not be sent.
+func (c *feedConn) abort(err error) { c.end(err) }
+
+func (c *feedConn) end(cause error) {
+	if c.closing.CompareAndSwap(false, true) {
+		go c.finish(cause)
 	}
 }
 
-// stop ends the connection with why; the first reason wins.
-func (c *feedConn) stop(why closeReason) { c.cancel(why) }
+func (c *feedConn) stopped() bool { return c.closing.Load() }
 
-// run serves the connection until it ends, then closes the socket with
-// the status of the first reason it was stopped for.
-func (c *feedConn) run() {
-	c.sub = c.s.cfg.Events.Subscribe(events.Identity{
-		UserID: c.actor.UserID, SessionID: c.actor.SessionID, TokenID: c.actor.TokenID,
-	})
-	defer c.sub.Close()
-	defer c.ioDone()
-	go c.read()
-	heartbeat := time.NewTicker(c.limits.PingInterval)
-	defer heartbeat.Stop()
-	recheck := time.NewTicker(c.limits.RecheckInterval)
-	defer recheck.Stop()
-	for c.ctx.Err() == nil {
-		select {
-		case <-c.ctx.Done():
-		case m := <-c.in:
-			onOwnStack(func() { c.handle(m) })
-		case <-c.sub.Ready():
-			if e, ok := c.sub.Next(); ok {
-				c.deliver(e)
-			}
-		case <-c.sub.Done():
-			c.ended(c.sub.Err())
-		case <-heartbeat.C:
-			c.ping()
-		case <-recheck.C:
-			onOwnStack(func() { c.recheck("") })
-		case <-c.gapTimer():
-			c.checkGaps()
-		}
-	}
+// finish closes the socket with cause's status, which also ends the
+// reader, and takes the connection off the broker and the hub. Work that
+// is running finishes on its own; what it sends fails.
+func (c *feedConn) finish(cause error) {
+	c.sub.Close()
 	var why closeReason
-	if errors.As(context.Cause(c.ctx), &why) {
+	if errors.As(cause, &why) {
 		_ = c.ws.Close(why.code, why.reason)
-		return
+	} else {
+		_ = c.ws.CloseNow()
 	}
-	_ = c.ws.CloseNow() // the peer is gone or broke the protocol
+	c.s.feeds.leave(c)
+}
+
+// exec runs fn with the connection's state, unless the connection is
+// closing.
+func (c *feedConn) exec(fn func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.stopped() {
+		fn()
+	}
+}
+
+// spawn runs fn on a goroutine of its own. A panic in fn ends the
+// connection and is logged and reported as one in any background job.
+func (c *feedConn) spawn(fn func()) {
+	httpx.Go(c.log.l, "live feed", func() {
+		done := false
+		defer func() {
+			if !done { // panicking: httpx.Go recovers after this
+				c.abort(errors.New("live feed: panic"))
+			}
+		}()
+		fn()
+		done = true
+	}, c.s.cfg.Telemetry.PanicHook)
 }
 
 // onOwnStack runs fn on a goroutine of its own and waits for it. The
-// database work of a subscription or a recheck grows a stack to tens of
-// KiB, and a goroutine's stack only halves at each garbage collection:
-// run's stack would stay that size for most of an idle connection's life.
-// A panic in fn is raised again here, with fn's stack in its value.
+// reader calls it for the client's messages: a subscription's database
+// work grows a stack to tens of KiB, and a goroutine's stack only halves
+// at each garbage collection, so the reader's would stay that size for
+// most of an idle connection's life. A panic in fn is raised again here,
+// with fn's stack in its value.
 func onOwnStack(fn func()) {
 	var panicked any
 	done := make(chan struct{})
@@ -140,23 +230,16 @@ func onOwnStack(fn func()) {
 	}
 }
 
-// ended handles the broker ending the subscription.
-func (c *feedConn) ended(err error) {
-	if errors.Is(err, events.ErrOverflow) {
-		c.s.cfg.Metrics.WSSlowConsumerClosed()
-		c.stop(closeSlow)
-		return
-	}
-	c.stop(closeResync)
-}
-
-// read turns client frames into messages for run. Reading is also what
-// lets the library answer pings and see pongs and close frames.
+// read turns client frames into handled messages, one at a time: the next
+// frame is read once the last is answered. It is the one goroutine an idle
+// connection holds, and it ends when the socket closes.
 func (c *feedConn) read() {
 	for {
-		typ, data, err := c.ws.Read(c.io)
+		// No context: the library would watch it with a callback per
+		// read, and closing the socket ends the read anyway.
+		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
-			c.cancel(err) // a closed peer, an oversized frame (closed 1009 by the library) or our own stop
+			c.abort(err) // a closed peer, an oversized frame (closed 1009 by the library) or our own stop
 			return
 		}
 		if typ != websocket.MessageText {
@@ -167,46 +250,87 @@ func (c *feedConn) read() {
 		if err := json.Unmarshal(data, &m); err != nil {
 			m = clientMessage{Type: ""} // answered as a bad message
 		}
-		select {
-		case c.in <- m:
-		case <-c.ctx.Done():
+		onOwnStack(func() { c.exec(func() { c.handle(m) }) })
+	}
+}
+
+// kick is the subscription's notification that an event is queued or that
+// it ended. It runs under the broker's locks, so it only starts a drain,
+// unless one runs already: that one sees the event (see drain).
+func (c *feedConn) kick() {
+	if c.draining.CompareAndSwap(false, true) {
+		c.spawn(c.drain)
+	}
+}
+
+// drain delivers the queued events, then ends. An event queued after its
+// last Next and before draining is cleared has had its kick refused; the
+// Pending check after clearing sees it and drains again.
+func (c *feedConn) drain() {
+	for {
+		c.exec(func() {
+			if err := c.sub.Err(); err != nil {
+				c.ended(err)
+				return
+			}
+			for e, ok := c.sub.Next(); ok && !c.stopped(); e, ok = c.sub.Next() {
+				c.deliver(e)
+			}
+		})
+		c.draining.Store(false)
+		if c.stopped() || !c.sub.Pending() || !c.draining.CompareAndSwap(false, true) {
 			return
 		}
 	}
 }
 
-// ping sends a heartbeat (run calls it every PingInterval) and ends the
-// connection when the pong does not come back within the same interval: a
-// peer that vanished without a close would otherwise hold its slot
-// forever. The wait runs in a goroutine that lives only while the ping is
-// in flight (the pong arrives through read), so that an idle connection
-// holds no goroutine for its heartbeat.
+// ended handles the broker ending the subscription.
+func (c *feedConn) ended(err error) {
+	if errors.Is(err, events.ErrOverflow) {
+		c.s.cfg.Metrics.WSSlowConsumerClosed()
+		c.stop(closeSlow)
+		return
+	}
+	c.stop(closeResync)
+}
+
+// ping is the connection's heartbeat: the hub's heartbeat wheel calls it
+// every PingInterval. A ping still unanswered from the last call means the
+// peer vanished without a close, which would otherwise hold its slot
+// forever: the connection ends. Otherwise it sends a ping, and a goroutine waits
+// for the pong (which arrives through read) while it is in flight, with no
+// timer or context: the next call is its deadline.
 func (c *feedConn) ping() {
+	if c.stopped() {
+		return
+	}
 	if !c.pinging.CompareAndSwap(false, true) {
-		return // the previous ping still waits; its timeout decides
+		c.abort(errPongMissing)
+		return
 	}
 	go func() {
-		defer c.pinging.Store(false)
-		ctx, cancel := context.WithTimeout(c.io, c.limits.PingInterval)
-		defer cancel()
-		if err := c.ws.Ping(ctx); err != nil {
-			c.cancel(err)
+		if err := c.ws.Ping(context.Background()); err != nil {
+			c.abort(err) // closed meanwhile, by us or the peer
+			return
 		}
+		c.pinging.Store(false)
 	}()
 }
 
+var errPongMissing = errors.New("live feed: no pong within the ping interval")
+
 // send writes one frame within the write timeout; a failure ends the
-// connection (the library has closed it).
+// connection (the library has closed it). Callers hold mu.
 func (c *feedConn) send(m feedMessage) bool {
 	b, err := json.Marshal(m)
 	if err != nil {
-		c.cancel(err)
+		c.abort(err)
 		return false
 	}
-	ctx, cancel := context.WithTimeout(c.io, c.limits.WriteTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.limits.WriteTimeout)
 	defer cancel()
 	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
-		c.cancel(err)
+		c.abort(err)
 		return false
 	}
 	return true

@@ -65,7 +65,7 @@ func (r *revisions) lostAt(grace time.Duration) time.Time { return r.gapFrom.Add
 // checkGaps ends the connection with 1013 resync once a subscription has
 // missed a revision for GapGrace — the client then resumes by revision and
 // the replay brings what was lost — and otherwise sets the gap timer for
-// the earliest open gap.
+// the earliest open gap. Callers hold c.mu.
 func (c *feedConn) checkGaps() {
 	var due time.Time
 	for _, fs := range c.subs {
@@ -81,17 +81,8 @@ func (c *feedConn) checkGaps() {
 	case wait <= 0:
 		c.stop(closeResync)
 	case c.gaps == nil:
-		c.gaps = time.NewTimer(wait)
+		c.gaps = time.AfterFunc(wait, func() { c.exec(c.checkGaps) })
 	default:
 		c.gaps.Reset(wait)
 	}
-}
-
-// gapTimer is what run waits on for checkGaps: nil (never ready) until a
-// revision first went missing.
-func (c *feedConn) gapTimer() <-chan time.Time {
-	if c.gaps == nil {
-		return nil
-	}
-	return c.gaps.C
 }

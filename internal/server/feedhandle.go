@@ -55,7 +55,7 @@ func (c *feedConn) subscribe(m clientMessage) {
 	}
 	var added *service.FeedScope
 	ch, err := c.s.svc.Changes(c.ctx, m.Project, m.Environment, since, func(sc service.FeedScope) {
-		if c.subs[sc.EnvironmentID] == nil {
+		if c.subs.get(sc.EnvironmentID) == nil {
 			added = &sc
 			c.sub.Add(sc.ProjectID, sc.EnvironmentID)
 		}
@@ -70,7 +70,8 @@ func (c *feedConn) subscribe(m clientMessage) {
 	for _, e := range ch.Events {
 		c.sendEvent(e)
 	}
-	c.subs[ch.EnvironmentID] = &feedSub{scope: ch.FeedScope, floor: ch.Revision, revs: newRevisions(ch.Revision)}
+	fs := &feedSub{scope: ch.FeedScope, floor: ch.Revision, revs: newRevisions(ch.Revision)}
+	c.setSubs(append(c.subs.without(ch.EnvironmentID), fs)) // subscribed again: replaces the old one
 	c.send(subscribedMessage(ch.FeedScope, ch.Revision))
 }
 
@@ -94,7 +95,7 @@ func (c *feedConn) find(project, env string) *feedSub {
 }
 
 func (c *feedConn) drop(fs *feedSub) {
-	delete(c.subs, fs.scope.EnvironmentID)
+	c.setSubs(c.subs.without(fs.scope.EnvironmentID))
 	c.sub.Remove(fs.scope.EnvironmentID)
 }
 
@@ -140,7 +141,7 @@ func (c *feedConn) deliver(e coffer.Event) {
 		}
 		return
 	}
-	fs := c.subs[e.EnvironmentID]
+	fs := c.subs.get(e.EnvironmentID)
 	if fs == nil {
 		return // unsubscribed since the event was queued, or not yet subscribed
 	}
@@ -164,7 +165,7 @@ func (c *feedConn) deliver(e coffer.Event) {
 // listing the environments again. A deleted environment's subscription
 // ends after its event.
 func (c *feedConn) deliverLifecycle(e coffer.Event) {
-	fs := c.subs[e.EnvironmentID]
+	fs := c.subs.get(e.EnvironmentID)
 	if fs == nil && (!c.watchesProject(e.ProjectID) || !c.mayRead(e)) {
 		return
 	}
@@ -179,8 +180,7 @@ func (c *feedConn) deliverLifecycle(e coffer.Event) {
 // A database error withholds the event: it is never replayed, but the
 // next listing of the environments shows what it announced.
 func (c *feedConn) mayRead(e coffer.Event) bool {
-	var err error
-	onOwnStack(func() { err = c.s.svc.FeedSeesEnvironment(c.ctx, e.ProjectID, e.EnvironmentID) })
+	err := c.s.svc.FeedSeesEnvironment(c.ctx, e.ProjectID, e.EnvironmentID)
 	if err == nil {
 		return true
 	}
@@ -210,41 +210,5 @@ func (c *feedConn) revoked(e coffer.Event) {
 		c.stop(closeRevoked)
 	case e.SessionID == "" && e.TokenID == "" && e.UserID != "" && e.UserID == c.actor.UserID:
 		c.recheck("")
-	}
-}
-
-// recheck asks the service whether the connection's credential is still
-// live and, for the subscriptions of projectID (all when ""), whether
-// they are still readable; it closes the connection or drops the
-// subscriptions that are not. A database error keeps things as they are:
-// the next check decides.
-func (c *feedConn) recheck(projectID string) {
-	if err := c.s.svc.CredentialLive(c.ctx); err != nil {
-		if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
-			c.stop(closeRevoked)
-		}
-		return
-	}
-	for _, fs := range c.subs {
-		if projectID != "" && fs.scope.ProjectID != projectID {
-			continue
-		}
-		rev, err := c.s.svc.FeedAccess(c.ctx, fs.scope)
-		if err == nil {
-			// A revision committed and never announced — the last write
-			// before a quiet spell, lost — shows here.
-			if fs.revs.exists(rev, time.Now()); fs.revs.open() {
-				c.checkGaps()
-			}
-			continue
-		}
-		switch coffer.ErrorCode(err) {
-		case coffer.EUNAUTHORIZED:
-			c.stop(closeRevoked)
-			return
-		case coffer.ENOTFOUND, coffer.EFORBIDDEN:
-			c.drop(fs)
-			c.send(errorMessage(fs.scope.Project, fs.scope.Environment, err))
-		}
 	}
 }

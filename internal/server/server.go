@@ -73,7 +73,8 @@ type Server struct {
 
 // New assembles the routes and the middleware chain.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Logger, feeds: newFeedHub()}
+	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Logger}
+	s.feeds = newFeedHub(s, cfg.FeedLimits)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))

@@ -83,15 +83,14 @@ func (s *Service) Changes(ctx context.Context, project, env string, since int64,
 
 // FeedAccess reports whether the caller in ctx may still follow sc: nil
 // if so, ENOTFOUND if the project or environment is gone or no longer
-// readable (a removed member, a narrowed token), and EUNAUTHORIZED if the
-// caller's session or token has ended. Feeds call it when a revocation
-// event concerns them, since a socket outlives the request that opened it,
-// and every minute. It also returns the environment's revision (possibly
-// a second old), by which a feed notices an event that never reached it.
+// readable (a removed member, a narrowed token). It does not check the
+// caller's session or token: a feed checks that with CredentialLive first,
+// once for all its subscriptions, or once for all the feeds of one
+// credential. Feeds call it when a revocation event concerns them, since
+// a socket outlives the request that opened it, and every minute. It also
+// returns the environment's revision (possibly a second old), by which a
+// feed notices an event that never reached it.
 func (s *Service) FeedAccess(ctx context.Context, sc FeedScope) (revision int64, err error) {
-	if err := s.CredentialLive(ctx); err != nil {
-		return 0, err
-	}
 	p, err := s.Store.ProjectByID(ctx, sc.ProjectID)
 	if err != nil {
 		return 0, notFoundAs(err, "Project not found.")
