@@ -1,7 +1,7 @@
 import { Link, Navigate, NavLink, Outlet, useParams } from 'react-router';
-import { EmptyState } from '../components/EmptyState';
 import { ErrorState } from '../components/ErrorState';
 import { LiveIndicator } from '../components/LiveIndicator';
+import { QueryList } from '../components/QueryList';
 import { Skeleton } from '../components/Skeleton';
 import { useEnvironments } from '../lib/queries/environments';
 import { useProject } from '../lib/queries/projects';
@@ -62,15 +62,15 @@ export function ProjectIndex() {
   const { project = '' } = useParams();
   const envs = useEnvironments(project);
   const canAdmin = atLeast(useProject(project).data?.role, 'admin');
-  if (envs.isPending) return <Skeleton rows={4} />;
-  if (envs.isError) return <ErrorState error={envs.error} />;
-  const first = envs.data[0];
-  if (!first) {
-    return (
-      <EmptyState title="This project has no environments.">
-        {canAdmin && <Link to="environments">Create one under Environments</Link>}
-      </EmptyState>
-    );
-  }
-  return <Navigate to={`env/${first.slug}`} replace />;
+  return (
+    <QueryList
+      query={envs}
+      loading="Loading environments"
+      rows={4}
+      empty="This project has no environments."
+      emptyHint={canAdmin && <Link to="environments">Create one under Environments</Link>}
+    >
+      {([first]) => first && <Navigate to={`env/${first.slug}`} replace />}
+    </QueryList>
+  );
 }

@@ -8,6 +8,7 @@ import { problem } from '../test/api';
 import { renderWithProviders } from '../test/render';
 import AccountPage from './AccountPage';
 import AuditPage from './AuditPage';
+import { ProjectIndex } from './ProjectPage';
 import ProjectsPage from './ProjectsPage';
 import SecretsPage from './SecretsPage';
 
@@ -85,6 +86,18 @@ const cases: Case[] = [
     loading: 'Loading audit events',
     rows: 5,
     empty: 'No events match.',
+  },
+  {
+    name: 'ProjectIndex',
+    route: '/projects/:project',
+    url: '/projects/shop',
+    page: <ProjectIndex />,
+    list: '/api/v1/projects/shop/environments',
+    none: { environments: [] },
+    loading: 'Loading environments',
+    rows: 4,
+    empty: 'This project has no environments.',
+    hint: 'Create one under Environments',
   },
   secrets,
   {
