@@ -60,16 +60,16 @@ func SecurityHeaders(next http.Handler) http.Handler {
 // SecurityHeadersWithCSP is SecurityHeaders with csp as the
 // Content-Security-Policy (see ContentSecurityPolicyFor).
 func SecurityHeadersWithCSP(csp string) Middleware {
-	always := fixedHeaders{
-		{"Content-Security-Policy", csp},
-		{"X-Content-Type-Options", "nosniff"},
-		{"Referrer-Policy", "no-referrer"},
-		{"Permissions-Policy", permissionsPolicy},
-		{"Cross-Origin-Opener-Policy", "same-origin"},
-		{"Cross-Origin-Resource-Policy", "same-origin"},
-		{"X-Frame-Options", "DENY"},
-	}.build()
-	https := fixedHeaders{{"Strict-Transport-Security", hstsValue}}.build()
+	always := newSharedHeaders(
+		"Content-Security-Policy", csp,
+		"X-Content-Type-Options", "nosniff",
+		"Referrer-Policy", "no-referrer",
+		"Permissions-Policy", permissionsPolicy,
+		"Cross-Origin-Opener-Policy", "same-origin",
+		"Cross-Origin-Resource-Policy", "same-origin",
+		"X-Frame-Options", "DENY",
+	)
+	https := newSharedHeaders("Strict-Transport-Security", hstsValue)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
@@ -85,28 +85,26 @@ func SecurityHeadersWithCSP(csp string) Middleware {
 	}
 }
 
-// fixedHeaders are header fields whose values never change.
-type fixedHeaders []struct{ key, value string }
-
-// headerSet is fixedHeaders made ready to set on every response: keys
-// canonical, each value a slice shared by all responses. Sharing is safe
-// because nothing writes into a value slice in place: Set replaces it,
-// Add appends to a full slice and so copies, and the server clones the
-// map when it sends it.
-type headerSet []struct {
+// sharedHeaders are header fields whose values never change, ready to set
+// on every response: keys canonical, each value a slice shared by all
+// responses. Sharing is safe because nothing writes into a value slice in
+// place: Set replaces it, Add appends to a full slice and so copies, and
+// the server clones the map when it sends it.
+type sharedHeaders []struct {
 	key    string
 	values []string
 }
 
-func (f fixedHeaders) build() headerSet {
-	out := make(headerSet, len(f))
-	for i, kv := range f {
-		out[i].key, out[i].values = http.CanonicalHeaderKey(kv.key), []string{kv.value}
+// newSharedHeaders takes alternating keys and values.
+func newSharedHeaders(kv ...string) sharedHeaders {
+	out := make(sharedHeaders, len(kv)/2)
+	for i := range out {
+		out[i].key, out[i].values = http.CanonicalHeaderKey(kv[2*i]), []string{kv[2*i+1]}
 	}
 	return out
 }
 
-func (s headerSet) set(h http.Header) {
+func (s sharedHeaders) set(h http.Header) {
 	for _, kv := range s {
 		h[kv.key] = kv.values
 	}

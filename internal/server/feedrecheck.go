@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -31,13 +32,8 @@ func (s *Server) recheckFeeds(conns []*feedConn) {
 	}
 	for _, group := range byCredential {
 		ctx := group[0].ctx // the same credential and actor for all of them
-		if err := s.svc.CredentialLive(ctx); err != nil {
-			if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
-				for _, c := range group {
-					c.stop(closeRevoked)
-				}
-			}
-			continue // a database error keeps things as they are: the next pass decides
+		if !s.credentialLive(ctx, group...) {
+			continue
 		}
 		access := map[service.FeedScope]accessResult{}
 		for _, c := range group {
@@ -64,6 +60,19 @@ func (s *Server) recheckFeeds(conns []*feedConn) {
 	}
 }
 
+// credentialLive reports whether the credential in ctx, which conns share,
+// is still live, and closes conns if it has ended. A database error
+// reports false and keeps them open: the next check decides.
+func (s *Server) credentialLive(ctx context.Context, conns ...*feedConn) bool {
+	err := s.svc.CredentialLive(ctx)
+	if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
+		for _, c := range conns {
+			c.stop(closeRevoked)
+		}
+	}
+	return err == nil
+}
+
 // accessResult is FeedAccess's answer for one scope.
 type accessResult struct {
 	rev int64
@@ -80,10 +89,7 @@ var errNotRechecked = errors.New("subscribed after the recheck began")
 // subscriptions that are not. A database error keeps things as they are:
 // the next check decides. Events that may end access call it.
 func (c *feedConn) recheck(projectID string) {
-	if err := c.s.svc.CredentialLive(c.ctx); err != nil {
-		if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
-			c.stop(closeRevoked)
-		}
+	if !c.s.credentialLive(c.ctx, c) {
 		return
 	}
 	c.recheckAccess(projectID, func(sc service.FeedScope) (int64, error) { return c.s.svc.FeedAccess(c.ctx, sc) })
