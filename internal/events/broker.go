@@ -73,22 +73,14 @@ func NewBroker(queue int) *Broker {
 
 // Subscribe returns a subscription for the holder of id. It receives the
 // revocations that concern id at once, and the events of the environments
-// added with Add. The caller must Close it.
-func (b *Broker) Subscribe(id Identity) *Subscription {
-	return b.subscribe(&Subscription{b: b, id: id, ready: make(chan struct{}, 1)})
-}
-
-// SubscribeFunc is Subscribe for a reader that holds no goroutine while it
-// waits: notify is called whenever an event is queued or the subscription
-// ends, and the reader then takes events with Next until none is left,
-// checking Pending once it stopped. notify runs with the broker's locks
-// held: it must return at once, without calling the subscription.
-func (b *Broker) SubscribeFunc(id Identity, notify func()) *Subscription {
-	return b.subscribe(&Subscription{b: b, id: id, notify: notify})
-}
-
-func (b *Broker) subscribe(s *Subscription) *Subscription {
-	id := s.id
+// added with Add. The reader holds no goroutine while it waits: notify is
+// called whenever an event is queued or the subscription ends, and the
+// reader then takes events with Next until none is left, checking Pending
+// once it stopped. notify runs with the broker's locks held: it must
+// return at once, without calling the subscription. The caller must Close
+// it.
+func (b *Broker) Subscribe(id Identity, notify func()) *Subscription {
+	s := &Subscription{b: b, id: id, notify: notify}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.all[s] = struct{}{}

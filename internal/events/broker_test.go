@@ -11,20 +11,17 @@ import (
 	"github.com/cofferhq/coffer"
 )
 
-// received drains what s holds now, one event per Ready signal as the
-// feed reads them.
+// subscribe is Broker.Subscribe for a test that reads what is queued
+// after publishing (delivery is synchronous), with no notification.
+func subscribe(b *Broker, id Identity) *Subscription { return b.Subscribe(id, func() {}) }
+
+// received drains what s holds now.
 func received(s *Subscription) []coffer.Event {
 	var got []coffer.Event
-	for {
-		select {
-		case <-s.Ready():
-			if e, ok := s.Next(); ok {
-				got = append(got, e)
-			}
-		default:
-			return got
-		}
+	for e, ok := s.Next(); ok; e, ok = s.Next() {
+		got = append(got, e)
 	}
+	return got
 }
 
 func TestBrokerRouting(t *testing.T) {
@@ -72,7 +69,7 @@ func TestBrokerRouting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := NewBroker(4)
-			s := b.Subscribe(tt.id)
+			s := subscribe(b, tt.id)
 			defer s.Close()
 			for _, w := range tt.watch {
 				s.Add(w[0], w[1])
@@ -88,7 +85,7 @@ func TestBrokerRouting(t *testing.T) {
 func TestBrokerDeliversOnceToSubscriptionNamedTwice(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(4)
-	s := b.Subscribe(Identity{UserID: "u", SessionID: "s"})
+	s := subscribe(b, Identity{UserID: "u", SessionID: "s"})
 	defer s.Close()
 	s.Add("p", "e1")
 	s.Add("p", "e2")
@@ -105,7 +102,7 @@ func TestBrokerDeliversOnceToSubscriptionNamedTwice(t *testing.T) {
 func TestBrokerRemoveAndClose(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(4)
-	s := b.Subscribe(Identity{UserID: "u"})
+	s := subscribe(b, Identity{UserID: "u"})
 	s.Add("p", "e1")
 	s.Add("p", "e2")
 	s.Remove("e1")
@@ -128,9 +125,9 @@ func TestBrokerRemoveAndClose(t *testing.T) {
 func TestBrokerSlowConsumerOverflowsWithoutBlocking(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(2)
-	slow := b.Subscribe(Identity{UserID: "slow"})
+	slow := subscribe(b, Identity{UserID: "slow"})
 	defer slow.Close()
-	fast := b.Subscribe(Identity{UserID: "fast"})
+	fast := subscribe(b, Identity{UserID: "fast"})
 	defer fast.Close()
 	slow.Add("p", "e")
 	fast.Add("p", "e")
@@ -165,7 +162,7 @@ func TestBrokerSlowConsumerOverflowsWithoutBlocking(t *testing.T) {
 func TestSubscriptionQueueIsOrderedAndSignalsUntilEmpty(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(8)
-	s := b.Subscribe(Identity{UserID: "u"})
+	s := subscribe(b, Identity{UserID: "u"})
 	defer s.Close()
 	s.Add("p", "e")
 	for i := range 5 {
@@ -196,7 +193,7 @@ func TestIdleSubscriptionHoldsNoQueue(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for i := range subs {
-		subs[i] = b.Subscribe(Identity{TokenID: strconv.Itoa(i)})
+		subs[i] = subscribe(b, Identity{TokenID: strconv.Itoa(i)})
 		subs[i].Add("p", "e")
 	}
 	runtime.ReadMemStats(&after)
@@ -224,7 +221,7 @@ func TestIdleSubscriptionHoldsNoQueue(t *testing.T) {
 func TestBrokerResyncEndsEverySubscription(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(2)
-	subs := []*Subscription{b.Subscribe(Identity{UserID: "a"}), b.Subscribe(Identity{TokenID: "t"})}
+	subs := []*Subscription{subscribe(b, Identity{UserID: "a"}), subscribe(b, Identity{TokenID: "t"})}
 	b.Resync()
 	for i, s := range subs {
 		if !errors.Is(s.Err(), ErrResync) {
@@ -237,10 +234,16 @@ func TestBrokerResyncEndsEverySubscription(t *testing.T) {
 func BenchmarkPublish(b *testing.B) {
 	br := NewBroker(DefaultQueueSize)
 	for i := range 1000 {
-		s := br.Subscribe(Identity{UserID: "u"})
+		ready := make(chan struct{}, 1)
+		s := br.Subscribe(Identity{UserID: "u"}, func() {
+			select {
+			case ready <- struct{}{}:
+			default:
+			}
+		})
 		s.Add("p", "e"+string(rune('a'+i%26)))
 		go func() {
-			for range s.Ready() {
+			for range ready {
 				for _, ok := s.Next(); ok; _, ok = s.Next() {
 				}
 			}
@@ -260,7 +263,7 @@ func TestBrokerObserversSeeRelayedEventsOnly(t *testing.T) {
 	b := NewBroker(4)
 	var observed []string
 	b.Observe(func(e coffer.Event) { observed = append(observed, e.Key) })
-	s := b.Subscribe(Identity{UserID: "u"})
+	s := subscribe(b, Identity{UserID: "u"})
 	defer s.Close()
 	s.Add("p", "e1")
 	b.Publish(context.Background(), coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e1", Key: "LOCAL"})
@@ -273,18 +276,15 @@ func TestBrokerObserversSeeRelayedEventsOnly(t *testing.T) {
 	}
 }
 
-// A SubscribeFunc reader holds no goroutine while it waits: it is told of
+// A subscriber holds no goroutine while it waits: it is told of
 // every event queued and of the end, and Pending covers a notification
 // that came while it was draining.
-func TestSubscribeFuncNotifiesEventsAndEnd(t *testing.T) {
+func TestSubscribeNotifiesEventsAndEnd(t *testing.T) {
 	t.Parallel()
 	b := NewBroker(2)
 	notified := 0
-	s := b.SubscribeFunc(Identity{UserID: "u"}, func() { notified++ })
+	s := b.Subscribe(Identity{UserID: "u"}, func() { notified++ })
 	defer s.Close()
-	if s.Ready() != nil {
-		t.Fatal("a SubscribeFunc subscription has a Ready channel")
-	}
 	s.Add("p", "e")
 	e := coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e"}
 	b.Publish(context.Background(), e)

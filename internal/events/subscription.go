@@ -23,13 +23,10 @@ type Subscription struct {
 	// envs are the environments watched; guarded by b.mu.
 	envs []watched
 
-	// notify, if set (SubscribeFunc), is called instead of signalling
-	// ready, which is then nil.
-	notify func()
+	notify func() // told of every event queued and of the end
 
 	qmu   sync.Mutex
 	queue []coffer.Event // oldest first; nil when empty
-	ready chan struct{}  // holds a signal while queue is not empty
 	done  chan struct{}  // made by Done; closed once err is set
 	err   error          // why the broker ended the subscription; set once
 
@@ -42,14 +39,8 @@ type watched struct{ envID, projectID string }
 // Identity returns the credential the subscription belongs to.
 func (s *Subscription) Identity() Identity { return s.id }
 
-// Ready receives a signal while events are queued: take one with Next on
-// each signal. It is never closed: select on Done as well. It is nil for
-// a subscription made with SubscribeFunc.
-func (s *Subscription) Ready() <-chan struct{} { return s.ready }
-
 // Next removes and returns the oldest queued event; ok is false when none
-// is queued. If more remain, Ready is signalled again, so that a reader
-// taking one event per signal interleaves them with its other work.
+// is queued.
 func (s *Subscription) Next() (e coffer.Event, ok bool) {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
@@ -61,36 +52,17 @@ func (s *Subscription) Next() (e coffer.Event, ok bool) {
 	s.queue = s.queue[1:]
 	if len(s.queue) == 0 {
 		s.queue = nil // let the array go: an idle subscription holds none
-	} else if s.ready != nil {
-		s.signalReady()
 	}
 	return e, true
 }
 
 // Pending reports whether events are queued or the subscription has
-// ended: what a SubscribeFunc reader checks after it last drained, so
-// that a notification that came meanwhile is not lost.
+// ended: what the reader checks after it last drained, so that a
+// notification that came meanwhile is not lost.
 func (s *Subscription) Pending() bool {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
 	return len(s.queue) > 0 || s.err != nil
-}
-
-// signal tells the reader that an event is queued or that the
-// subscription ended. It runs with s.qmu held.
-func (s *Subscription) signal() {
-	if s.notify != nil {
-		s.notify()
-		return
-	}
-	s.signalReady()
-}
-
-func (s *Subscription) signalReady() {
-	select {
-	case s.ready <- struct{}{}:
-	default: // already signalled
-	}
 }
 
 // Done is closed when the broker ends the subscription (see Err).
@@ -195,7 +167,7 @@ func (s *Subscription) offer(e coffer.Event) {
 		return
 	}
 	s.queue = append(s.queue, e)
-	s.signal()
+	s.notify()
 }
 
 func (s *Subscription) end(err error) {
@@ -212,7 +184,5 @@ func (s *Subscription) endLocked(err error) {
 	if s.done != nil {
 		close(s.done)
 	}
-	if s.notify != nil {
-		s.notify()
-	}
+	s.notify()
 }

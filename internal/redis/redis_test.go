@@ -106,16 +106,34 @@ func TestLimiterRefusesMisuse(t *testing.T) {
 	}
 }
 
+// subscriber is a subscription with the channel its notifications
+// signal, for a test that waits for events.
+type subscriber struct {
+	*events.Subscription
+	ready chan struct{}
+}
+
+func subscribe(b *events.Broker, id events.Identity) subscriber {
+	ready := make(chan struct{}, 1)
+	s := b.Subscribe(id, func() {
+		select {
+		case ready <- struct{}{}:
+		default: // already signalled
+		}
+	})
+	return subscriber{s, ready}
+}
+
 // recv waits for one event on s.
-func recv(t *testing.T, s *events.Subscription) coffer.Event {
+func recv(t *testing.T, s subscriber) coffer.Event {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {
+		if e, ok := s.Next(); ok {
+			return e
+		}
 		select {
-		case <-s.Ready():
-			if e, ok := s.Next(); ok {
-				return e
-			}
+		case <-s.ready:
 		case <-deadline:
 			t.Fatal("no event within 5 s")
 		}
@@ -131,9 +149,9 @@ func TestBusCarriesEventsBetweenInstances(t *testing.T) {
 	defer busA.Close()
 	busB := NewBus(mustOpen(t, url, "coffer-test-b"), brokerB, channel)
 	defer busB.Close()
-	subA := brokerA.Subscribe(events.Identity{UserID: "u"})
+	subA := subscribe(brokerA, events.Identity{UserID: "u"})
 	defer subA.Close()
-	subB := brokerB.Subscribe(events.Identity{UserID: "u"})
+	subB := subscribe(brokerB, events.Identity{UserID: "u"})
 	defer subB.Close()
 	subA.Add("p", "e")
 	subB.Add("p", "e")
@@ -162,7 +180,7 @@ func TestBusResyncsSubscribersAfterAGap(t *testing.T) {
 	bus := NewBus(c, broker, "coffer:test:"+uuid.NewString())
 	defer bus.Close()
 	waitSubscribed(t, bus)
-	sub := broker.Subscribe(events.Identity{UserID: "u"})
+	sub := subscribe(broker, events.Identity{UserID: "u"})
 	defer sub.Close()
 
 	killPubSub(t, url, name)

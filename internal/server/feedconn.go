@@ -142,7 +142,7 @@ func newFeedConn(s *Server, ws *websocket.Conn, r *http.Request) *feedConn {
 		log: feedLogger{l: s.log, requestID: httpx.RequestIDFrom(r.Context())},
 		ctx: coffer.NewContextWithActor(context.Background(), a),
 	}
-	c.sub = s.cfg.Events.SubscribeFunc(events.Identity{
+	c.sub = s.cfg.Events.Subscribe(events.Identity{
 		UserID: a.UserID, SessionID: a.SessionID, TokenID: a.TokenID,
 	}, c.kick)
 	return c
