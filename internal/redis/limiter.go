@@ -84,20 +84,27 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim ratelimit.Limit) (r
 		if res, ok := l.fromLease(key, lim); ok {
 			return res, nil
 		}
-		// One lease request per key at a time: callers that miss together
-		// share it instead of each charging a lease.
+		// One lease request per key at a time, and only once the lease is
+		// spent: callers that miss together share it instead of each
+		// charging one, so what an instance holds unspent stays under a
+		// lease.
 		v, err, _ := l.flight.Do(key, func() (any, error) {
-			res, err := l.rl.AllowAtMost(ctx, hashKey(key), redis_rate.Limit{Rate: lim.Rate, Burst: burst, Period: lim.Period}, leaseSize(burst))
-			if err == nil {
-				l.addLease(key, res)
+			if l.leaseLeft(key) {
+				return (*redis_rate.Result)(nil), nil // one came in meanwhile: take from it
 			}
-			return res, err
+			res, err := l.rl.AllowAtMost(ctx, hashKey(key), redis_rate.Limit{Rate: lim.Rate, Burst: burst, Period: lim.Period}, leaseSize(burst))
+			if err != nil {
+				l.c.report(err)
+				return nil, err
+			}
+			l.c.report(nil)
+			l.addLease(key, res)
+			return res, nil
 		})
-		l.c.report(err)
 		if err != nil {
 			return l.fallback.Allow(ctx, key, lim)
 		}
-		if res := v.(*redis_rate.Result); res.Allowed == 0 {
+		if res := v.(*redis_rate.Result); res != nil && res.Allowed == 0 {
 			return ratelimit.Result{Limit: lim, Remaining: res.Remaining,
 				ResetAfter: max(res.ResetAfter, 0), RetryAfter: max(res.RetryAfter, 0)}, nil
 		}
@@ -118,6 +125,14 @@ func (l *Limiter) fromLease(key string, lim ratelimit.Limit) (ratelimit.Result, 
 	}
 	ls.left--
 	return ratelimit.Result{Allowed: true, Limit: lim, Remaining: ls.remaining + ls.left, ResetAfter: ls.resetAfter}, true
+}
+
+// leaseLeft reports whether key has a live lease with events left.
+func (l *Limiter) leaseLeft(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls, ok := l.leases[key]
+	return ok && ls.left > 0 && time.Now().Before(ls.expires)
 }
 
 // addLease adds the events a lease request was allowed to key's lease.
