@@ -73,6 +73,35 @@ func TestSealOpen_RoundTrip(t *testing.T) {
 	}
 }
 
+// AppendOpen puts the plaintext after what dst holds, in dst's own array
+// when it has room, and refuses a wrong AD as Open does.
+func TestAppendOpen(t *testing.T) {
+	t.Parallel()
+	k := mustKeyring(t, mustKey(t))
+	d, _, _ := mustDEK(t, k, "p1")
+	sealed, err := d.Seal([]byte("value"), testAD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]byte, 0, 64)
+	dst = append(dst, "head:"...)
+	got, err := d.AppendOpen(dst, sealed, testAD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "head:value" || &got[0] != &dst[0] {
+		t.Errorf("AppendOpen = %q in a new array (%t), want head:value in dst's", got, &got[0] != &dst[0])
+	}
+	if got, err = d.AppendOpen([]byte("x"), sealed, testAD); err != nil || string(got) != "xvalue" {
+		t.Errorf("into a full slice: %q, %v", got, err)
+	}
+	other := testAD
+	other.Version++
+	if _, err := d.AppendOpen(dst, sealed, other); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("wrong AD: %v, want ErrDecrypt", err)
+	}
+}
+
 func TestSeal_RandomNonce(t *testing.T) {
 	t.Parallel()
 	d, _, _ := mustDEK(t, mustKeyring(t, mustKey(t)), "p1")

@@ -3,6 +3,7 @@ package barrier
 import (
 	"crypto/cipher"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -63,20 +64,31 @@ var scratch = sync.Pool{New: func() any { return new([]byte) }}
 // allocation.
 func (d *DEK) Open(sealed []byte, ad AD) (string, error) {
 	bp := scratch.Get().(*[]byte)
-	buf := ad.append((*bp)[:0])
-	if need := len(buf) + len(sealed); cap(buf) < need { // the plaintext is shorter than sealed
-		buf = append(make([]byte, 0, max(need, 1024)), buf...)
-	}
-	pt, err := appendOpen(d.aead, buf[len(buf):], sealed, buf)
-	var value string
-	if err == nil {
-		value = string(pt)
-		clear(pt)
-	}
-	*bp = buf[:0]
-	scratch.Put(bp)
+	defer scratch.Put(bp)
+	pt, err := d.AppendOpen((*bp)[:0], sealed, ad)
 	if err != nil {
-		return "", fmt.Errorf("open secret value: %w", err)
+		return "", err
 	}
+	value := string(pt)
+	clear(pt)
+	*bp = pt[:0]
 	return value, nil
+}
+
+// AppendOpen is Open appending the plaintext to dst, for a caller that
+// keeps values in a buffer it wipes itself. When dst has room for
+// len(sealed) more bytes the plaintext lands in dst's own array; otherwise
+// dst is grown first, and its old array, left to the collector, holds only
+// what dst held before.
+func (d *DEK) AppendOpen(dst, sealed []byte, ad AD) ([]byte, error) {
+	dst = slices.Grow(dst, len(sealed))
+	ap := scratch.Get().(*[]byte)
+	buf := ad.append((*ap)[:0])
+	pt, err := appendOpen(d.aead, dst[len(dst):], sealed, buf)
+	*ap = buf[:0]
+	scratch.Put(ap)
+	if err != nil {
+		return nil, fmt.Errorf("open secret value: %w", err)
+	}
+	return dst[:len(dst)+len(pt)], nil
 }

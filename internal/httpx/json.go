@@ -163,30 +163,57 @@ func withArticle(kind string) string {
 	return "a " + kind
 }
 
-// jsonBuffers recycles response buffers: a bulk read encodes a few
-// kilobytes on every request.
-var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bodies recycles response buffers: a bulk read writes a few kilobytes on
+// every request. A buffer is wiped before it goes back, since answers
+// carry secret values and tokens.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
 
-// WriteJSON writes v as a JSON response with the given status, in one
-// write with its Content-Length (no chunked framing). It encodes with
-// goccy/go-json, which produces what encoding/json would (every response
-// is checked against the contract in the tests) about five times faster:
-// the bulk read's answer is the largest thing Coffer encodes often.
-// Requests are still decoded by encoding/json, for its strictness.
-func WriteJSON(w http.ResponseWriter, status int, v any) error {
-	buf := jsonBuffers.Get().(*bytes.Buffer)
+// WriteBody answers status with the body fill appends to the buffer it is
+// given, in one write with its Content-Length (no chunked framing). The
+// buffer is pooled and wiped once written; fill returning an error writes
+// nothing.
+func WriteBody(w http.ResponseWriter, status int, contentType string, fill func([]byte) ([]byte, error)) error {
+	bp := bodies.Get().(*[]byte)
+	body, err := fill((*bp)[:0])
 	defer func() {
-		if buf.Cap() <= 1<<20 { // let a rare huge answer go to the collector
-			buf.Reset()
-			jsonBuffers.Put(buf)
+		clear(body)
+		if cap(body) <= 1<<20 { // let a rare huge answer go to the collector
+			*bp = body[:0]
+			bodies.Put(bp)
 		}
 	}()
-	if err := fastjson.NewEncoder(buf).Encode(v); err != nil {
-		return fmt.Errorf("encode response: %w", err)
+	if err != nil {
+		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(body)
 	return err
+}
+
+// WriteJSON writes v as a JSON response with the given status, through
+// WriteBody. It encodes with goccy/go-json, which produces what
+// encoding/json would (every response is checked against the contract in
+// the tests) about five times faster. Requests are still decoded by
+// encoding/json, for its strictness.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	return WriteBody(w, status, "application/json", func(b []byte) ([]byte, error) {
+		out := appender{b}
+		if err := fastjson.NewEncoder(&out).Encode(v); err != nil {
+			return out.b, fmt.Errorf("encode response: %w", err)
+		}
+		return out.b, nil
+	})
+}
+
+// appender is an io.Writer onto a byte slice. The encoder writes its whole
+// output at once, so growing the slice never leaves a copy of the answer
+// behind.
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
 }

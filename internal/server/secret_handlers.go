@@ -42,21 +42,21 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	defer b.Close()
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(b.Revision, 10)))
 	if b.NotModified {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	if format == "dotenv" {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, dotenv(b.Secrets))
+		_ = httpx.WriteBody(w, http.StatusOK, "text/plain; charset=utf-8", func(buf []byte) ([]byte, error) {
+			return append(buf, dotenv(b)...), nil
+		})
 		return
 	}
-	out := api.SecretBundle{Revision: b.Revision, Secrets: make([]api.Secret, len(b.Secrets))}
-	for i, sec := range b.Secrets {
-		out.Secrets[i] = wireSecret(sec)
-	}
-	respond(w, r, http.StatusOK, out, nil)
+	_ = httpx.WriteBody(w, http.StatusOK, "application/json", func(buf []byte) ([]byte, error) {
+		return appendBundle(buf, b), nil
+	})
 }
 
 // parseETag reads a revision from If-None-Match; anything else (a list, a
@@ -89,10 +89,13 @@ func noCache(h http.Header) bool {
 	return strings.EqualFold(strings.TrimSpace(h.Get("Pragma")), "no-cache")
 }
 
-func dotenv(secrets []*coffer.Secret) string {
-	m := make(map[string]string, len(secrets))
-	for _, s := range secrets {
-		m[s.Key] = s.Value
+// dotenv renders b as a dotenv file. Unlike the JSON answer it goes
+// through strings, which the collector frees unwiped: godotenv's quoting
+// is the format's reference, and dotenv answers are rare next to JSON.
+func dotenv(b *service.Bundle) string {
+	m := make(map[string]string, len(b.Secrets))
+	for i, s := range b.Secrets {
+		m[s.Key] = string(b.Values[i])
 	}
 	out, _ := godotenv.Marshal(m) // Marshal fails only on a writer error; it writes to a buffer
 	return out + "\n"

@@ -4,17 +4,72 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/barrier"
 	"github.com/cofferhq/coffer/internal/store"
 )
 
-// Bundle is an environment's secrets at a revision.
+// Bundle is an environment's secrets at a revision, opened for one answer.
+// The values live in one buffer, never in strings: Close wipes it, and the
+// caller closes the bundle once the answer is written.
 type Bundle struct {
-	Revision    int64
-	Secrets     []*coffer.Secret // opened; deleted ones (with Since) carry no value
-	NotModified bool             // the caller already has this revision
+	Revision int64
+	// Secrets are the sealed rows, shared with the bundle cache: read only.
+	// Their Value is empty; Values[i] is the value of Secrets[i], nil for
+	// a deletion (listed with Since).
+	Secrets     []*coffer.Secret
+	Values      [][]byte
+	NotModified bool // the caller already has this revision
+	buf         *[]byte
+}
+
+// bundleValues recycles the buffers bulk reads open values into; each is
+// wiped before it is put back.
+var bundleValues = sync.Pool{New: func() any { return new([]byte) }}
+
+// Close wipes the bundle's values. It is safe to call more than once.
+func (b *Bundle) Close() {
+	if b == nil || b.buf == nil {
+		return
+	}
+	buf := (*b.buf)[:cap(*b.buf)]
+	clear(buf)
+	b.Values = nil
+	if cap(buf) <= 1<<20 { // let a rare huge bundle go to the collector
+		*b.buf = buf[:0]
+		bundleValues.Put(b.buf)
+	}
+	b.buf = nil
+}
+
+// open opens the values of b.Secrets into a pooled buffer sized for all of
+// them up front, so that no value is copied into an array the collector
+// frees unwiped.
+func (b *Bundle) open(dek *barrier.DEK, sc *scope) error {
+	size := 0
+	for _, sec := range b.Secrets {
+		size += len(sec.Ciphertext)
+	}
+	b.buf = bundleValues.Get().(*[]byte)
+	buf := slices.Grow((*b.buf)[:0], size)
+	*b.buf = buf
+	b.Values = make([][]byte, len(b.Secrets))
+	for i, sec := range b.Secrets {
+		if sec.Deleted {
+			continue
+		}
+		start := len(buf)
+		var err error
+		if buf, err = dek.AppendOpen(buf, sec.Ciphertext, ad(sc, sec.Key, sec.Version)); err != nil {
+			b.Close()
+			return fmt.Errorf("open %s version %d: %w", sec.Key, sec.Version, err)
+		}
+		b.Values[i] = buf[start:len(buf):len(buf)]
+	}
+	return nil
 }
 
 // BundleQuery narrows a bulk read.
@@ -56,9 +111,8 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 		b.NotModified = true
 		return b, nil
 	}
-	var sealed []*coffer.Secret
 	if q.Since != nil {
-		if b.Revision, sealed, err = s.secretRows(ctx, sc.env, q.Since); err != nil {
+		if b.Revision, b.Secrets, err = s.secretRows(ctx, sc.env, q.Since); err != nil {
 			return nil, err
 		}
 	} else {
@@ -66,9 +120,13 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 		if err != nil {
 			return nil, err
 		}
-		b.Revision, sealed = bundle.revision, bundle.secrets
+		b.Revision, b.Secrets = bundle.revision, bundle.secrets
 	}
-	if b.Secrets, err = s.opened(sc, sealed); err != nil {
+	dek, err := s.dek(sc.project)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.open(dek, sc); err != nil {
 		return nil, err
 	}
 	e := s.secretEvent(ctx, coffer.AuditSecretsRead, sc, "")
@@ -77,6 +135,7 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 		e.Keys[i] = sec.Key
 	}
 	if err := s.record(ctx, e); err != nil {
+		b.Close()
 		return nil, err
 	}
 	return b, nil

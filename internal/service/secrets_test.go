@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -88,7 +89,8 @@ func valueOf(t *testing.T, b *Bundle) string {
 	if len(b.Secrets) != 1 {
 		t.Fatalf("bundle at revision %d holds %d secrets, want 1", b.Revision, len(b.Secrets))
 	}
-	return b.Secrets[0].Value
+	defer b.Close()
+	return string(b.Values[0])
 }
 
 // Two instances over one database, with no event bus between them: what a
@@ -110,6 +112,19 @@ func TestBulkReadCacheAcrossInstances(t *testing.T) {
 	if got := valueOf(t, b.read(t, ctx, BundleQuery{})); got != "v1" {
 		t.Fatalf("first read on B: %q", got)
 	}
+
+	t.Run("CloseWipesTheValues", func(t *testing.T) {
+		bundle := b.read(t, ctx, BundleQuery{})
+		value := bundle.Values[0]
+		if string(value) != "v1" {
+			t.Fatalf("read: %q", value)
+		}
+		bundle.Close()
+		bundle.Close() // a second Close is harmless
+		if !bytes.Equal(value, make([]byte, len(value))) || bundle.Values != nil {
+			t.Errorf("after Close the value's memory holds %q", value)
+		}
+	})
 
 	t.Run("AWarmReadSendsNoSelect", func(t *testing.T) {
 		before := b.selects.Load()

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	fastjson "github.com/goccy/go-json"
+
+	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/service"
+)
+
+// The bulk read's hand-written JSON must be what encoding the contract's
+// type gives, byte for byte, for every kind of secret it can hold.
+func TestBundleJSONEncodesTheContractType(t *testing.T) {
+	at := time.Date(2026, 11, 27, 15, 4, 5, 123456789, time.UTC)
+	user := coffer.Actor{Type: coffer.ActorUser, ID: "01a21dba-f3ce-7729-a0d6-4ada3f70dc85"}
+	values := []string{
+		"plain", "", `quote " back \ slash`, "line\nbreak\r\ttab\b\f\x01\x1f\x7f",
+		"<script>&amp;</script>", "sep\u2028\u2029", "é ünï 日本 🔑", "bad\xffutf8\xc3",
+	}
+	cases := map[string]*service.Bundle{
+		"empty": {Revision: 7},
+		"deletion": {Revision: 9, Secrets: []*coffer.Secret{
+			{Key: "GONE", Version: 3, Deleted: true, UpdatedAt: at, UpdatedBy: user},
+		}, Values: [][]byte{nil}},
+		"system actor": {Revision: 1, Secrets: []*coffer.Secret{
+			{Key: "A", Version: 1, UpdatedAt: at.Truncate(time.Second)},
+		}, Values: [][]byte{[]byte("v")}},
+	}
+	many := &service.Bundle{Revision: 1 << 40}
+	for i, v := range values {
+		many.Secrets = append(many.Secrets, &coffer.Secret{
+			Key: "KEY_" + string(rune('A'+i)), Version: i + 1, Comment: values[len(values)-1-i],
+			UpdatedAt: at.Add(time.Duration(i) * time.Millisecond), UpdatedBy: user,
+		})
+		many.Values = append(many.Values, []byte(v))
+	}
+	cases["every kind of character"] = many
+
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) {
+			want := api.SecretBundle{Revision: b.Revision, Secrets: make([]api.Secret, len(b.Secrets))}
+			for i, sec := range b.Secrets {
+				withValue := *sec
+				withValue.Value = string(b.Values[i])
+				want.Secrets[i] = wireSecret(&withValue)
+			}
+			var buf bytes.Buffer
+			if err := fastjson.NewEncoder(&buf).Encode(want); err != nil {
+				t.Fatal(err)
+			}
+			if got := appendBundle(nil, b); !bytes.Equal(got, buf.Bytes()) {
+				t.Errorf("appendBundle:\n got %s\nwant %s", got, buf.Bytes())
+			}
+		})
+	}
+}
+
+// A buffer too small for the answer grows, and the array it leaves behind
+// is wiped: no value stays in memory the collector frees as it is.
+func TestBundleJSONWipesTheBufferItOutgrows(t *testing.T) {
+	b := &service.Bundle{Revision: 1}
+	for _, key := range []string{"A", "B", "C"} {
+		b.Secrets = append(b.Secrets, &coffer.Secret{Key: key, Version: 1})
+		b.Values = append(b.Values, bytes.Repeat([]byte("canary-"+key), 100))
+	}
+	for size := 0; size < 8<<10; size += 61 {
+		buf := make([]byte, 0, size)
+		out := appendBundle(buf, b)
+		if !json.Valid(out) || !bytes.Contains(out, []byte("canary-C")) {
+			t.Fatalf("answer is not the bundle: %.80s", out)
+		}
+		if cap(out) == cap(buf) {
+			continue // the answer fitted
+		}
+		if bytes.Contains(buf[:cap(buf)], []byte("canary")) {
+			t.Fatalf("a %d-byte buffer the answer outgrew still holds a value", size)
+		}
+	}
+}
+
+// FuzzJSONString: any string, valid UTF-8 or not, comes out as encoding/json
+// writes it.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"", "a", "\"\\", "\x00\x1f\x7f", "<>&", "\u2028", "é", "\xff", "\xe2\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("string %q:\n got %s\nwant %s", s, got, want)
+		}
+		if got := appendJSONString(nil, []byte(s)); !bytes.Equal(got, want) {
+			t.Errorf("bytes %q:\n got %s\nwant %s", s, got, want)
+		}
+		if utf8.ValidString(s) {
+			var back string
+			if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil || back != s {
+				t.Errorf("%q does not round-trip: %q, %v", s, back, err)
+			}
+		}
+	})
+}
