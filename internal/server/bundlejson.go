@@ -63,6 +63,14 @@ func reserve(b []byte, n int) []byte {
 	return grown
 }
 
+// jsonSafe marks the ASCII bytes a JSON string holds as they are.
+var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
+	for c := byte(0x20); c < utf8.RuneSelf; c++ {
+		safe[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return safe
+}()
+
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // escapes it: quotes, backslashes and control characters; <, > and & (so
 // an answer is safe to embed in HTML); U+2028 and U+2029; invalid UTF-8
@@ -74,7 +82,7 @@ func appendJSONString[T ~string | ~[]byte](dst []byte, s T) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
