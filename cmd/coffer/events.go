@@ -33,7 +33,10 @@ func (m *Main) startLive(local *ratelimit.Memory) error {
 	if m.Config.RedisURL == "" {
 		return nil
 	}
-	c, err := redis.Open(redis.Config{URL: m.Config.RedisURL, Logger: m.Logger, OnState: m.Metrics.RedisUp})
+	c, err := redis.Open(redis.Config{
+		URL: m.Config.RedisURL, Logger: m.Logger, OnState: m.Metrics.RedisUp,
+		PanicHook: m.obs.reporter.PanicHook(), // the bus's goroutines
+	})
 	if err != nil {
 		return err
 	}

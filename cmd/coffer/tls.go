@@ -48,10 +48,10 @@ func (m *Main) startTLS(srv *http.Server, ln net.Listener) error {
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
+	m.goSafe("tls certificate watch", func() {
 		defer signal.Stop(hup)
 		r.Watch(ctx, poll, hup)
-	}()
+	})
 	if cfg.HTTPRedirectAddr == "" {
 		return nil
 	}

@@ -1,11 +1,14 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -155,4 +158,121 @@ func TestWriterSharesTheChain(t *testing.T) {
 			t.Fatalf("verify: %d events, %v", n, err)
 		}
 	})
+}
+
+// panickyStore panics in the store calls of the writer while its counters
+// say so, as a bug in the store or the chain code would.
+type panickyStore struct {
+	*store.Store
+	txPanics, appendPanics atomic.Int32
+}
+
+func (s *panickyStore) Tx(ctx context.Context, fn func(*store.Tx) error) error {
+	if s.txPanics.Add(-1) >= 0 {
+		panic("store exploded in Tx")
+	}
+	return s.Store.Tx(ctx, fn)
+}
+
+func (s *panickyStore) AppendAuditAfter(ctx context.Context, events []*coffer.AuditEvent) (bool, error) {
+	if s.appendPanics.Add(-1) >= 0 {
+		panic("store exploded in AppendAuditAfter")
+	}
+	return s.Store.AppendAuditAfter(ctx, events)
+}
+
+// TestWriterRecoversFromPanic: a batch whose write panics — on the locked
+// path (head unknown) or on the fast path (head known) — fails its caller
+// with unavailable (audit fails closed), the panic is logged with its stack
+// and reported, and the writer goes on recording later events on a chain
+// that still verifies. A panicking observer costs its sample only.
+func TestWriterRecoversFromPanic(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		ps := &panickyStore{Store: st}
+		var logs syncBuffer
+		var reported atomic.Int32
+		var observerPanics atomic.Int32
+		var failures atomic.Int32
+		w := audit.NewWriter(ps, slog.New(slog.NewJSONHandler(&logs, nil)), func(outcome string, _ time.Duration, _ int) {
+			if outcome == coffer.OutcomeFailure {
+				failures.Add(1)
+			}
+			if observerPanics.Add(-1) >= 0 {
+				panic("observer exploded")
+			}
+		}, audit.WithPanicHook(func(_ context.Context, v any, stack []byte) {
+			if v == nil || len(stack) == 0 {
+				t.Error("hook without value or stack")
+			}
+			reported.Add(1)
+		}))
+		defer w.Close()
+		n := 0
+		record := func() error {
+			n++
+			return w.Record(t.Context(), event(n))
+		}
+		mustRecord := func(what string) {
+			t.Helper()
+			if err := record(); err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+		wantRefused := func(what string) {
+			t.Helper()
+			n0 := reported.Load()
+			if err := record(); coffer.ErrorCode(err) != coffer.EUNAVAILABLE {
+				t.Fatalf("%s: want unavailable, got %v", what, err)
+			}
+			if reported.Load() != n0+1 {
+				t.Fatalf("%s: panic reported %d times, want once", what, reported.Load()-n0)
+			}
+		}
+
+		ps.txPanics.Store(1)
+		wantRefused("panic on the locked path")
+		mustRecord("first record after the panic")  // head unknown: locked path
+		mustRecord("second record after the panic") // head known: fast path
+
+		ps.appendPanics.Store(1)
+		wantRefused("panic on the fast path")
+		mustRecord("record after the fast-path panic")
+		mustRecord("next record")
+
+		observerPanics.Store(1)
+		mustRecord("record with a panicking observer")
+		mustRecord("record after the observer panicked")
+
+		if got := failures.Load(); got != 2 {
+			t.Errorf("%d batches observed as failures, want 2", got)
+		}
+		if got, err := audit.Verify(t.Context(), st); err != nil || got != 6 {
+			t.Fatalf("verify: %d events, %v; want the 6 recorded", got, err)
+		}
+		out := logs.String()
+		for _, want := range []string{`"msg":"panic in background job"`, `"job":"audit writer"`, "store exploded in Tx",
+			"store exploded in AppendAuditAfter", `"job":"audit writer observer"`, "writer.go"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("log lacks %s:\n%s", want, out)
+			}
+		}
+	})
+}
+
+// syncBuffer collects log output from the writer's goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

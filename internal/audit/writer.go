@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/recovery"
 	"github.com/cofferhq/coffer/internal/store"
 )
 
@@ -19,18 +20,41 @@ const maxBatch = 512
 // "failure"), how long the commit took and how many events it held.
 type Observer func(outcome string, d time.Duration, events int)
 
+// Store is what a Writer needs of the store; *store.Store implements it.
+type Store interface {
+	// Tx runs fn in a transaction (see store.Store.Tx).
+	Tx(ctx context.Context, fn func(*store.Tx) error) error
+	// AppendAuditAfter appends events already chained onto the head they
+	// name, reporting false when the head has moved since.
+	AppendAuditAfter(ctx context.Context, events []*coffer.AuditEvent) (bool, error)
+}
+
+// Option configures a Writer.
+type Option func(*Writer)
+
+// WithPanicHook passes a panic recovered in the commit loop to hook (the
+// error reporter) besides the log.
+func WithPanicHook(hook recovery.Hook) Option { return func(w *Writer) { w.panicHook = hook } }
+
 // Writer records audit events that are not part of a change's own
 // transaction — reads and failed logins — with group commit: callers that
 // arrive while a batch is being committed wait together and are written in
 // the next single transaction. Every caller still gets its event durable
 // before Record returns, but a busy server pays one commit per batch, not
 // per request.
+//
+// A panic while a batch is written (a bug in the store or the chain code)
+// is recovered, logged with its stack and reported: the batch fails as a
+// database error fails it — every caller in it gets an error, so audit
+// fails closed — and the loop goes on with the next batch, which finds the
+// chain head afresh. A panic in the observer costs its sample only.
 type Writer struct {
-	store   *store.Store
-	log     *slog.Logger
-	observe Observer
-	queue   chan pending
-	done    chan struct{}
+	store     Store
+	log       *slog.Logger
+	observe   Observer
+	panicHook recovery.Hook
+	queue     chan pending
+	done      chan struct{}
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -54,7 +78,7 @@ type pending struct {
 }
 
 // NewWriter starts the writer's commit loop; Close stops it.
-func NewWriter(st *store.Store, log *slog.Logger, observe Observer) *Writer {
+func NewWriter(st Store, log *slog.Logger, observe Observer, opts ...Option) *Writer {
 	if observe == nil {
 		observe = func(string, time.Duration, int) {}
 	}
@@ -65,7 +89,10 @@ func NewWriter(st *store.Store, log *slog.Logger, observe Observer) *Writer {
 		queue:   make(chan pending, 4*maxBatch),
 		done:    make(chan struct{}),
 	}
-	go w.loop()
+	for _, o := range opts {
+		o(w)
+	}
+	go w.loop() // commit recovers a panic in a batch: the loop never ends on one
 	return w
 }
 
@@ -128,23 +155,35 @@ func (w *Writer) loop() {
 	}
 }
 
+// commit writes batch and answers every caller in it.
 func (w *Writer) commit(batch []pending) {
 	events := make([]*coffer.AuditEvent, len(batch))
 	for i, p := range batch {
 		events[i] = p.event
 	}
 	start := time.Now()
-	// The batch outlives any one caller's context: it is shared.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	err := w.write(ctx, events)
-	cancel()
+	var err error
+	if perr := recovery.Do(w.log, "audit writer", func() {
+		// The batch outlives any one caller's context: it is shared.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = w.write(ctx, events)
+	}, w.panicHook); perr != nil {
+		// Cut short, the batch may or may not be on the chain: the next
+		// one takes the head lock and reads the head.
+		w.head = chainHead{}
+		err = perr
+	}
 	outcome := coffer.OutcomeSuccess
 	if err != nil {
 		outcome = coffer.OutcomeFailure
 	}
-	w.observe(outcome, time.Since(start), len(events))
+	// A panicking observer costs its sample, never the callers' answers.
+	_ = recovery.Do(w.log, "audit writer observer", func() { w.observe(outcome, time.Since(start), len(events)) }, w.panicHook)
 	if err != nil {
-		w.log.Error("audit batch failed", slog.Int("events", len(events)), slog.Any("error", err))
+		if !errors.Is(err, recovery.ErrPanic) { // a panic is logged where it was recovered
+			w.log.Error("audit batch failed", slog.Int("events", len(events)), slog.Any("error", err))
+		}
 		err = coffer.Errorf(coffer.EUNAVAILABLE, "The audit log cannot be written; the request was refused.")
 	}
 	for _, p := range batch {

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,14 +8,16 @@ import (
 	"runtime/debug"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/recovery"
 )
 
 // errPanic stands for a recovered panic when asking for the generic message.
 var errPanic = errors.New("panic")
 
 // PanicHook reports a recovered panic elsewhere than the log (e.g. to
-// Sentry). ctx is the request's context, or context.Background for Go.
-type PanicHook func(ctx context.Context, v any, stack []byte)
+// Sentry). ctx is the request's context, or context.Background for Go. It
+// is recovery.Hook, so that packages below httpx take the same hook.
+type PanicHook = recovery.Hook
 
 // Recover returns a middleware that turns a panic into an ERROR log line
 // with the stack and the request id, a call to hook (which may be nil), and
@@ -63,22 +64,8 @@ func Recover(logger *slog.Logger, hook PanicHook) Middleware {
 
 // Go runs fn in a new goroutine with the same protection as Recover: a
 // panic is logged with its stack under name and passed to hook (which may
-// be nil) instead of crashing the process. Background jobs use it.
+// be nil) instead of crashing the process. Background jobs use it; it is
+// recovery.Go, for callers that already import httpx.
 func Go(logger *slog.Logger, name string, fn func(), hook PanicHook) {
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				stack := debug.Stack()
-				logger.LogAttrs(context.Background(), slog.LevelError, "panic in background job",
-					slog.String("job", name),
-					slog.String("panic", fmt.Sprint(v)),
-					slog.String("stack", string(stack)),
-				)
-				if hook != nil {
-					hook(context.Background(), v, stack)
-				}
-			}
-		}()
-		fn()
-	}()
+	recovery.Go(logger, name, fn, hook)
 }

@@ -121,7 +121,7 @@ func (m *Metrics) RegisterDB(db *sql.DB, name string) error {
 }
 
 // AuthFailure counts a failed authentication. reason is one of a small
-// fixed set ("bad_password", "unknown_user", "expired_token", …), never
+// fixed set ("password", "refresh", "credential", "cross_origin"), never
 // user input, which would make label cardinality unbounded.
 func (m *Metrics) AuthFailure(reason string) { m.authFailures.WithLabelValues(reason).Inc() }
 

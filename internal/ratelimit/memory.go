@@ -4,10 +4,12 @@ import (
 	"container/heap"
 	"context"
 	"hash/maphash"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/recovery"
 )
 
 // Memory is an in-process Limiter implementing GCRA (the generic cell rate
@@ -33,9 +35,11 @@ type Memory struct {
 	now    func() time.Time
 	epoch  time.Time
 
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	log       *slog.Logger
+	panicHook recovery.Hook
+	stop      chan struct{}
+	done      chan struct{}
+	once      sync.Once
 }
 
 // Option configures a Memory.
@@ -46,6 +50,8 @@ type memoryConfig struct {
 	shards   int
 	interval time.Duration
 	now      func() time.Time
+	log      *slog.Logger
+	hook     recovery.Hook
 }
 
 // WithMaxKeys bounds the number of keys held at once (default 1,000,000:
@@ -63,6 +69,14 @@ func WithJanitorInterval(d time.Duration) Option { return func(c *memoryConfig) 
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(c *memoryConfig) { c.now = now } }
 
+// WithLogger sets where a panic recovered in the janitor is logged
+// (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *memoryConfig) { c.log = l } }
+
+// WithPanicHook passes a panic recovered in the janitor to hook (the error
+// reporter) besides the log.
+func WithPanicHook(hook recovery.Hook) Option { return func(c *memoryConfig) { c.hook = hook } }
+
 // NewMemory returns a Memory limiter and starts its janitor; call Close to
 // stop it.
 func NewMemory(opts ...Option) *Memory {
@@ -70,15 +84,20 @@ func NewMemory(opts ...Option) *Memory {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.log == nil {
+		cfg.log = slog.Default()
+	}
 	cfg.shards = max(cfg.shards, 1)
 	perShard := max(cfg.maxKeys/cfg.shards, 1)
 	m := &Memory{
-		shards: make([]shard, cfg.shards),
-		seed:   maphash.MakeSeed(), // a random seed: nobody can aim keys at one shard
-		now:    cfg.now,
-		epoch:  cfg.now(),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		shards:    make([]shard, cfg.shards),
+		seed:      maphash.MakeSeed(), // a random seed: nobody can aim keys at one shard
+		now:       cfg.now,
+		epoch:     cfg.now(),
+		log:       cfg.log,
+		panicHook: cfg.hook,
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	for i := range m.shards {
 		m.shards[i].keys = make(map[string]*entry)
@@ -137,7 +156,10 @@ func (m *Memory) janitor(every time.Duration) {
 		case <-m.stop:
 			return
 		case <-t.C:
-			m.sweep()
+			// A panic in a sweep is logged and reported, and the next
+			// tick sweeps again: until then expired entries stay, which
+			// costs memory, not correctness.
+			_ = recovery.Do(m.log, "rate limit janitor", m.sweep, m.panicHook)
 		}
 	}
 }
@@ -146,12 +168,18 @@ func (m *Memory) janitor(every time.Duration) {
 func (m *Memory) sweep() {
 	now := m.now().Sub(m.epoch)
 	for i := range m.shards {
-		s := &m.shards[i]
-		s.mu.Lock()
-		for s.h.Len() > 0 && s.h[0].tat <= now {
-			s.remove(s.h[0])
-		}
-		s.mu.Unlock()
+		m.shards[i].expire(now)
+	}
+}
+
+// expire deletes the shard's entries whose TAT is not after now. The
+// deferred unlock matters: a panic must not leave the shard locked, which
+// would hang every later Allow on it.
+func (s *shard) expire(now time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.h.Len() > 0 && s.h[0].tat <= now {
+		s.remove(s.h[0])
 	}
 }
 

@@ -1,8 +1,11 @@
 package ratelimit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -206,6 +209,117 @@ func TestMemoryJanitorRunsInBackground(t *testing.T) {
 	if err := m.Close(); err != nil { // idempotent
 		t.Fatal(err)
 	}
+}
+
+// TestMemoryJanitorSurvivesPanic: a sweep that panics — before taking a
+// shard lock (the clock) or holding one (a corrupt heap) — is logged and
+// reported, leaves no shard locked, and the janitor sweeps again at the
+// next tick.
+func TestMemoryJanitorSurvivesPanic(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// breakIt makes the next sweep panic; mend undoes it.
+		breakIt, mend func(t *testing.T, m *Memory, armed *atomic.Bool)
+	}{
+		{"InTheClock",
+			func(_ *testing.T, _ *Memory, armed *atomic.Bool) { armed.Store(true) },
+			func(_ *testing.T, _ *Memory, armed *atomic.Bool) { armed.Store(false) }},
+		{"UnderTheShardLock",
+			func(t *testing.T, m *Memory, _ *atomic.Bool) { m.shards[0].setIdx(t, 1) }, // heap.Remove then indexes past the end
+			func(t *testing.T, m *Memory, _ *atomic.Bool) { m.shards[0].setIdx(t, 0) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newFakeClock()
+			var armed atomic.Bool
+			now := func() time.Time {
+				if armed.Load() {
+					panic("clock exploded")
+				}
+				return c.Now()
+			}
+			var logs syncBuffer
+			reported := make(chan struct{}, 1)
+			m := NewMemory(WithClock(now), WithShards(1), WithJanitorInterval(time.Millisecond),
+				WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))),
+				WithPanicHook(func(context.Context, any, []byte) {
+					select {
+					case reported <- struct{}{}:
+					default:
+					}
+				}))
+			defer func() {
+				if !t.Failed() { // a janitor stuck on a lock would hang Close
+					_ = m.Close()
+				}
+			}()
+			mustAllow(t, m, "old", PerSecond(1))
+			tt.breakIt(t, m, &armed)
+			c.Advance(time.Second) // "old" expires: the sweep reaches it
+			select {
+			case <-reported:
+			case <-time.After(5 * time.Second):
+				t.Fatal("no panic reported")
+			}
+			tt.mend(t, m, &armed)
+			allowed := make(chan struct{})
+			go func() {
+				defer close(allowed)
+				mustAllow(t, m, "new", PerSecond(1))
+			}()
+			select {
+			case <-allowed:
+			case <-time.After(5 * time.Second):
+				t.Fatal("Allow hangs after the panic: the shard stayed locked")
+			}
+			c.Advance(time.Second)
+			deadline := time.Now().Add(5 * time.Second)
+			for m.Len() != 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("the janitor stopped sweeping after the panic: %d keys left", m.Len())
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if out := logs.String(); !strings.Contains(out, `"job":"rate limit janitor"`) || !strings.Contains(out, "memory.go") {
+				t.Errorf("panic not logged with its job and stack:\n%.2000s", out)
+			}
+		})
+	}
+}
+
+// setIdx sets the heap position of the shard's first entry (a wrong one
+// corrupts the heap), failing if the shard stays locked.
+func (s *shard) setIdx(t *testing.T, i int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !s.mu.TryLock() {
+		if time.Now().After(deadline) {
+			t.Fatal("the shard stayed locked after the panic")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	defer s.mu.Unlock()
+	s.h[0].idx = i
+}
+
+// syncBuffer collects log output from the janitor's goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestMemoryKeyFloodEvictsEarliestFirst(t *testing.T) {

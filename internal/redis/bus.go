@@ -14,10 +14,16 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/events"
+	"github.com/cofferhq/coffer/internal/recovery"
 )
 
 // DefaultChannel is the Redis channel instances exchange events on.
 const DefaultChannel = "coffer:events"
+
+// panicPause is how long the receiver waits after a recovered panic, so
+// that one that repeats (a poison message, a broken subscriber) is
+// reported at a bounded rate instead of spinning.
+const panicPause = 500 * time.Millisecond
 
 // outboxSize bounds the events waiting to be sent to Redis; beyond it
 // they are dropped (and other instances' subscribers resync when the bus
@@ -33,6 +39,12 @@ type envelope struct {
 
 // Bus is a coffer.EventPublisher that delivers events to the local broker
 // at once and to every other instance's broker through Redis pub/sub.
+//
+// A panic in its goroutines is recovered per message, logged with its
+// stack and reported (Config.PanicHook), and the bus goes on: a message
+// being sent is dropped, as when the queue is full; a message being
+// received may have reached only some subscribers, so every local
+// subscriber is told to resync, as after a gap.
 type Bus struct {
 	c       *Client
 	local   *events.Broker
@@ -96,17 +108,22 @@ func (b *Bus) send(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case evs := <-b.outbox:
-			payload, err := json.Marshal(envelope{Origin: b.origin, Events: evs})
-			if err != nil {
-				b.log.Error("encode events for the bus", "error", err)
-				continue
-			}
-			if !b.c.usable() {
-				continue // down: dropped; remote subscribers resync when it is back
-			}
-			b.c.report(b.c.rdb.Publish(ctx, b.channel, payload).Err())
+			_ = recovery.Do(b.log, "event bus send", func() { b.sendOne(ctx, evs) }, b.c.panicHook)
 		}
 	}
+}
+
+// sendOne publishes the events of one Publish to the other instances.
+func (b *Bus) sendOne(ctx context.Context, evs []coffer.Event) {
+	payload, err := json.Marshal(envelope{Origin: b.origin, Events: evs})
+	if err != nil {
+		b.log.Error("encode events for the bus", "error", err)
+		return
+	}
+	if !b.c.usable() {
+		return // down: dropped; remote subscribers resync when it is back
+	}
+	b.c.report(b.c.rdb.Publish(ctx, b.channel, payload).Err())
 }
 
 // receive feeds the local broker from the channel. go-redis reconnects
@@ -116,41 +133,51 @@ func (b *Bus) send(ctx context.Context) {
 func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 	gap := false
 	for ctx.Err() == nil {
-		msg, err := ps.ReceiveTimeout(ctx, 15*time.Second)
+		err := recovery.Do(b.log, "event bus receive", func() { b.receiveOne(ctx, ps, &gap) }, b.c.panicHook)
 		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Quiet channel: ping, so that a dead connection shows.
-				if err := ps.Ping(ctx); err != nil {
-					b.down(ctx, err, &gap)
-				}
-				continue
-			}
-			b.down(ctx, err, &gap)
-			continue
+			_ = recovery.Do(b.log, "event bus resync", b.local.Resync, b.c.panicHook)
+			pause(ctx, panicPause)
 		}
-		switch m := msg.(type) {
-		case *goredis.Subscription:
-			b.c.report(nil)
-			if gap {
-				gap = false
-				b.log.Info("event bus resubscribed after a gap; live feeds resync")
-				b.local.Resync()
+	}
+}
+
+// receiveOne waits for one message (or a timeout, or an error) and handles
+// it.
+func (b *Bus) receiveOne(ctx context.Context, ps *goredis.PubSub, gap *bool) {
+	msg, err := ps.ReceiveTimeout(ctx, 15*time.Second)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			// Quiet channel: ping, so that a dead connection shows.
+			if err := ps.Ping(ctx); err != nil {
+				b.down(ctx, err, gap)
 			}
-		case *goredis.Pong:
-			b.c.report(nil)
-		case *goredis.Message:
-			var env envelope
-			if err := json.Unmarshal([]byte(m.Payload), &env); err != nil {
-				b.log.Warn("undecodable message on the event bus", "error", err)
-				continue
-			}
-			if env.Origin != b.origin {
-				b.local.Relay(env.Events...)
-			}
+			return
+		}
+		b.down(ctx, err, gap)
+		return
+	}
+	switch m := msg.(type) {
+	case *goredis.Subscription:
+		b.c.report(nil)
+		if *gap {
+			*gap = false
+			b.log.Info("event bus resubscribed after a gap; live feeds resync")
+			b.local.Resync()
+		}
+	case *goredis.Pong:
+		b.c.report(nil)
+	case *goredis.Message:
+		var env envelope
+		if err := json.Unmarshal([]byte(m.Payload), &env); err != nil {
+			b.log.Warn("undecodable message on the event bus", "error", err)
+			return
+		}
+		if env.Origin != b.origin {
+			b.local.Relay(env.Events...)
 		}
 	}
 }
@@ -160,8 +187,15 @@ func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 func (b *Bus) down(ctx context.Context, err error, gap *bool) {
 	*gap = true
 	b.c.report(err)
+	pause(ctx, 500*time.Millisecond)
+}
+
+// pause waits for d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
-	case <-time.After(500 * time.Millisecond):
+	case <-t.C:
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/cofferhq/coffer/internal/recovery"
 )
 
 // retryDownAfter is how long callers skip Redis after it failed, so that
@@ -31,15 +33,19 @@ type Config struct {
 	// OnState, if set, is told whether Redis is reachable whenever that
 	// changes (the coffer_redis_up gauge).
 	OnState func(up bool)
+	// PanicHook, if set, is passed a panic recovered in the bus's
+	// goroutines (the error reporter); the log gets it either way.
+	PanicHook recovery.Hook
 }
 
 // Client is a Redis connection pool that remembers whether Redis is up,
 // so that its users fall back at once during an outage and the change is
 // logged once, not per request.
 type Client struct {
-	rdb     *goredis.Client
-	log     *slog.Logger
-	onState func(bool)
+	rdb       *goredis.Client
+	log       *slog.Logger
+	onState   func(bool)
+	panicHook recovery.Hook
 
 	mu        sync.Mutex
 	up        bool
@@ -64,7 +70,7 @@ func Open(cfg Config) (*Client, error) {
 	if opt.ClientName == "" {
 		opt.ClientName = "coffer"
 	}
-	c := &Client{rdb: goredis.NewClient(opt), log: cfg.Logger, onState: cfg.OnState, up: true}
+	c := &Client{rdb: goredis.NewClient(opt), log: cfg.Logger, onState: cfg.OnState, panicHook: cfg.PanicHook, up: true}
 	if c.onState != nil {
 		c.onState(true)
 	}

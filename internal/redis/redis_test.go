@@ -1,10 +1,12 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -236,4 +238,83 @@ func killPubSub(t *testing.T, url, name string) {
 	if killed.Load() == 0 {
 		t.Fatalf("no pub/sub connection named %s in CLIENT LIST", name)
 	}
+}
+
+// TestBusSurvivesPanic: a panic while a received event is delivered (here
+// in an observer of the local broker) is logged with its stack and
+// reported, the local subscribers are told to resync (the event may have
+// reached only some of them), and the bus goes on relaying later events.
+func TestBusSurvivesPanic(t *testing.T) {
+	t.Parallel()
+	url := redistest.URL(t)
+	channel := "coffer:test:" + uuid.NewString()
+	var logs syncBuffer
+	var reported atomic.Int32
+	cB, err := Open(Config{URL: url, Name: "coffer-test-panic-b", Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+		PanicHook: func(context.Context, any, []byte) { reported.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cB.Close()
+	brokerA, brokerB := events.NewBroker(0), events.NewBroker(0)
+	busA := NewBus(mustOpen(t, url, "coffer-test-panic-a"), brokerA, channel)
+	defer busA.Close()
+	busB := NewBus(cB, brokerB, channel)
+	defer busB.Close()
+	var panics atomic.Int32
+	panics.Store(1)
+	relayed := make(chan coffer.Event, 4)
+	brokerB.Observe(func(e coffer.Event) {
+		if panics.Add(-1) >= 0 {
+			panic("observer exploded")
+		}
+		relayed <- e
+	})
+	sub := subscribe(brokerB, events.Identity{UserID: "u"})
+	defer sub.Close()
+	sub.Add("p", "e")
+	waitSubscribed(t, busB)
+
+	busA.Publish(t.Context(), coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e", Key: "FIRST", Revision: 1})
+	select {
+	case <-sub.Done():
+		if sub.Err() != events.ErrResync {
+			t.Fatalf("Err() = %v, want ErrResync", sub.Err())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("subscriber not told to resync after the panic")
+	}
+	if n := reported.Load(); n != 1 {
+		t.Fatalf("panic reported %d times, want once", n)
+	}
+	busA.Publish(t.Context(), coffer.Event{Type: coffer.EventSecretUpdated, ProjectID: "p", EnvironmentID: "e", Key: "SECOND", Revision: 2})
+	select {
+	case e := <-relayed:
+		if e.Key != "SECOND" {
+			t.Fatalf("relayed %+v, want SECOND", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the bus stopped relaying after the panic")
+	}
+	if out := logs.String(); !strings.Contains(out, `"job":"event bus receive"`) || !strings.Contains(out, "bus.go") {
+		t.Errorf("panic not logged with its job and stack:\n%.2000s", out)
+	}
+}
+
+// syncBuffer collects log output from the bus's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -78,7 +78,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		err = coffer.Errorf(coffer.EINVALID, "grant_type must be password or refresh_token.")
 	}
 	if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
-		s.cfg.Metrics.AuthFailure("password")
+		reason := "password"
+		if req.GrantType == "refresh_token" {
+			reason = "refresh" // as the cookie refresh counts it
+		}
+		s.cfg.Metrics.AuthFailure(reason)
 	}
 	if err != nil {
 		httpx.Error(w, r, err)

@@ -161,7 +161,7 @@ func (c *feedConn) abort(err error) { c.end(err) }
 
 func (c *feedConn) end(cause error) {
 	if c.closing.CompareAndSwap(false, true) {
-		go c.finish(cause)
+		httpx.Go(c.log.l, "live feed close", func() { c.finish(cause) }, c.s.cfg.Telemetry.PanicHook)
 	}
 }
 
@@ -171,6 +171,9 @@ func (c *feedConn) stopped() bool { return c.closing.Load() }
 // reader, and takes the connection off the broker and the hub. Work that
 // is running finishes on its own; what it sends fails.
 func (c *feedConn) finish(cause error) {
+	// Deferred: even if closing panics, the slot is given back and
+	// CloseFeeds does not wait for this connection forever.
+	defer c.s.feeds.leave(c)
 	c.sub.Close()
 	var why closeReason
 	if errors.As(cause, &why) {
@@ -178,7 +181,6 @@ func (c *feedConn) finish(cause error) {
 	} else {
 		_ = c.ws.CloseNow()
 	}
-	c.s.feeds.leave(c)
 }
 
 // exec runs fn with the connection's state, unless the connection is
@@ -308,13 +310,13 @@ func (c *feedConn) ping() {
 		c.abort(errPongMissing)
 		return
 	}
-	go func() {
+	c.spawn(func() {
 		if err := c.ws.Ping(context.Background()); err != nil {
 			c.abort(err) // closed meanwhile, by us or the peer
 			return
 		}
 		c.pinging.Store(false)
-	}()
+	})
 }
 
 var errPongMissing = errors.New("live feed: no pong within the ping interval")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/internal/httpx"
+	"github.com/cofferhq/coffer/internal/recovery"
 )
 
 // The hub's two wheels, heartbeat and recheck, each turn one slot a tick.
@@ -122,7 +123,9 @@ func recheckSlot(c *feedConn) int {
 }
 
 // beat pings the connections of one heartbeat slot per tick until stop
-// is closed.
+// is closed. A panic in one connection's ping is reported and ends that
+// connection; the wheel turns on, since every other connection's
+// liveness depends on it.
 func (h *feedHub) beat(stop <-chan struct{}) {
 	tick := time.NewTicker(slotLength(h.limits.PingInterval, heartbeatSlots))
 	defer tick.Stop()
@@ -133,7 +136,9 @@ func (h *feedHub) beat(stop <-chan struct{}) {
 		case <-tick.C:
 		}
 		for _, c := range h.inSlot(func(c *feedConn) bool { return c.beatSlot == slot }) {
-			c.ping()
+			if err := recovery.Do(h.s.log, "live feed heartbeat", c.ping, h.s.cfg.Telemetry.PanicHook); err != nil {
+				c.abort(err)
+			}
 		}
 	}
 }

@@ -24,7 +24,9 @@ type Route struct {
 	anonymous bool
 	// authLimit applies the stricter per-IP limit of credential routes
 	authLimit bool
-	// secret responses carry secret values: never compressed (BREACH)
+	// secret responses carry secret values or credentials (a token's
+	// one-time secret, bearer tokens, the CSRF token): never compressed
+	// (BREACH)
 	secret bool
 	// maxBody overrides the default body limit
 	maxBody int64
@@ -37,6 +39,10 @@ type Route struct {
 	// (docs/api-versioning.md)
 	deprecated *httpx.Deprecation
 }
+
+// Secret reports whether the route's responses carry secret values or
+// credentials, and so are never compressed (BREACH; docs/security.md).
+func (rt Route) Secret() bool { return rt.secret }
 
 // Deprecation returns the route's deprecation, or nil when it is current.
 func (rt Route) Deprecation() *httpx.Deprecation { return rt.deprecated }
@@ -51,12 +57,12 @@ func (s *Server) routes() []Route {
 		sec  = env + "/secrets/{key}"
 	)
 	routes := []Route{
-		{Method: "POST", Path: "/api/v1/auth/signup", anonymous: true, handler: s.signup, authLimit: true},
-		{Method: "POST", Path: "/api/v1/auth/login", anonymous: true, handler: s.login, authLimit: true},
-		{Method: "POST", Path: "/api/v1/auth/refresh", anonymous: true, handler: s.refresh, authLimit: true},
+		{Method: "POST", Path: "/api/v1/auth/signup", anonymous: true, handler: s.signup, authLimit: true, secret: true},
+		{Method: "POST", Path: "/api/v1/auth/login", anonymous: true, handler: s.login, authLimit: true, secret: true},
+		{Method: "POST", Path: "/api/v1/auth/refresh", anonymous: true, handler: s.refresh, authLimit: true, secret: true},
 		{Method: "POST", Path: "/api/v1/auth/logout", handler: s.logout},
 		{Method: "GET", Path: "/api/v1/auth/status", anonymous: true, handler: s.authStatus},
-		{Method: "POST", Path: "/api/v1/auth/token", anonymous: true, handler: s.token, authLimit: true},
+		{Method: "POST", Path: "/api/v1/auth/token", anonymous: true, handler: s.token, authLimit: true, secret: true},
 
 		{Method: "GET", Path: "/api/v1/me", handler: s.getMe},
 		{Method: "PATCH", Path: "/api/v1/me", handler: s.updateMe},
@@ -65,7 +71,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: "/api/v1/me/sessions", handler: s.listSessions},
 		{Method: "DELETE", Path: "/api/v1/me/sessions/{session}", handler: s.revokeSession},
 		{Method: "GET", Path: "/api/v1/me/tokens", handler: s.listPersonalTokens},
-		{Method: "POST", Path: "/api/v1/me/tokens", handler: s.createPersonalToken},
+		{Method: "POST", Path: "/api/v1/me/tokens", handler: s.createPersonalToken, secret: true},
 		{Method: "DELETE", Path: "/api/v1/me/tokens/{token}", handler: s.revokePersonalToken},
 
 		{Method: "GET", Path: "/api/v1/projects", handler: s.listProjects},
