@@ -8,10 +8,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -106,8 +106,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	m.audit = audit.NewWriter(m.Store, m.Logger, m.Metrics.AuditWrite)
-	m.limiter = ratelimit.NewMemory()
+	panics := m.obs.reporter.PanicHook() // background loops report what they recover
+	m.audit = audit.NewWriter(m.Store, m.Logger, m.Metrics.AuditWrite, audit.WithPanicHook(panics))
+	m.limiter = ratelimit.NewMemory(ratelimit.WithLogger(m.Logger), ratelimit.WithPanicHook(panics))
 	if err := m.startLive(m.limiter); err != nil {
 		return err
 	}
@@ -152,7 +153,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		AllowedOrigins: allowedOrigins(cfg),
 		MetricsToken:   cfg.MetricsToken, ServeMetrics: cfg.MetricsAddr == "",
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxImportSize: cfg.MaxImportBytes,
-		Timeout: 30 * time.Second, AccessTTL: cfg.AccessTokenTTL,
+		Timeout: cfg.HTTPRequestTimeout, AccessTTL: cfg.AccessTokenTTL,
 	})
 	m.startBackground(replicas) // jobs.go
 	return m.listen(m.Server)
@@ -165,12 +166,14 @@ func (m *Main) listen(srv http.Handler) error {
 		return fmt.Errorf("listen on %s (HOST, PORT): %w", cfg.Addr(), err)
 	}
 	m.listener = ln
+	// Live feeds clear the read and write deadlines after their upgrade
+	// (internal/server/events.go): they live on heartbeats instead.
 	m.http = &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.HTTPReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		WriteTimeout:      cfg.HTTPWriteTimeout,
+		IdleTimeout:       cfg.HTTPIdleTimeout,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
@@ -314,11 +317,12 @@ func allowedOrigins(cfg *config.Config) []string {
 	return origins
 }
 
-// newLogger builds the process logger from LOG_FORMAT and LOG_LEVEL.
-func newLogger(cfg *config.Config) *slog.Logger {
+// newLogger builds the process logger, writing to w (standard error), from
+// LOG_FORMAT and LOG_LEVEL.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+		return slog.New(slog.NewTextHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, opts)).With("service", "coffer")
+	return slog.New(slog.NewJSONHandler(w, opts)).With("service", "coffer")
 }

@@ -58,7 +58,7 @@ func newServerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			logger := newLogger(cfg)
+			logger := newLogger(cfg, cmd.ErrOrStderr())
 			generated, err := config.EnsureDevKeys(cfg)
 			if err != nil {
 				return err
@@ -165,7 +165,7 @@ func withStore(cmd *cobra.Command, create bool, fn func(context.Context, *Main) 
 			return fmt.Errorf("no database at %s (DATA_DIR=%s): %w", cfg.SQLitePath, cfg.DataDir, err)
 		}
 	}
-	m := NewMain(cfg, newLogger(cfg))
+	m := NewMain(cfg, newLogger(cfg, cmd.ErrOrStderr()))
 	if m.Store, err = openStore(cmd.Context(), cfg, m.Logger, nil, nil); err != nil {
 		return err
 	}

@@ -70,8 +70,9 @@ func TestCookieRequestsNeedCSRFAndOrigin(t *testing.T) {
 		})
 	}
 
-	// The cookies a browser gets: HttpOnly for the credentials, SameSite
-	// Strict for all; no __Host- prefix or Secure over plain HTTP.
+	// The cookies a browser gets are set (a jar hides their attributes:
+	// wantSessionCookies checks those, in TestSessionCookiesBehindProxy
+	// over plain HTTP and in TestTLSServer over HTTPS).
 	names := map[string]bool{}
 	for _, ck := range jar.Cookies(u) {
 		names[ck.Name] = true

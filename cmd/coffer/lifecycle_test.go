@@ -222,6 +222,51 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Errorf("no clean stop in the logs:\n%s", p.logs)
 		}
 	})
+	t.Run("TimeoutIncludesTheDrain", func(t *testing.T) {
+		// SHUTDOWN_TIMEOUT counts from the signal, drain included: a
+		// request that never ends holds the shutdown until then, not
+		// until drain + timeout, and the process then exits 1.
+		const drain, timeout = 3 * time.Second, 4 * time.Second
+		p := startProcess(t, bin, "SHUTDOWN_DRAIN="+drain.String(), "SHUTDOWN_TIMEOUT="+timeout.String())
+		s := &testServer{URL: p.URL}
+		c, _ := s.signup(t, "owner")
+		ok(c.CreateProject(t.Context(), api.CreateProjectRequest{Slug: "shop", Name: "Shop", Environments: []string{"dev"}})).get(t)
+		tok := ok(s.newClient(t).Token(t.Context(), api.TokenRequest{GrantType: "password", Email: uniqueEmail(t, "owner"), Password: testPassword})).get(t)
+		// A write whose body never ends: in flight until the process exits.
+		pr, pw := io.Pipe()
+		t.Cleanup(func() { _ = pw.Close() })
+		started := make(chan struct{})
+		go func() {
+			_, _ = io.WriteString(pw, `{"value":`)
+			close(started)
+		}()
+		req, _ := http.NewRequestWithContext(context.Background(), "PUT", p.URL+"/api/v1/projects/shop/environments/dev/secrets/K", pr)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Content-Type", "application/json")
+		go func() {
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		<-started
+		time.Sleep(200 * time.Millisecond) // the handler is reading the body
+
+		start := time.Now()
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		code := p.wait(t, drain+timeout+5*time.Second)
+		took := time.Since(start)
+		if code != 1 || !strings.Contains(p.logs.String(), "shutdown incomplete") {
+			t.Errorf("exit code %d, want 1 with \"shutdown incomplete\" logged:\n%s", code, p.logs)
+		}
+		if took < timeout-200*time.Millisecond {
+			t.Errorf("exited %s after SIGTERM: it did not wait for the in-flight request until SHUTDOWN_TIMEOUT (%s)", took, timeout)
+		}
+		if took >= drain+timeout-time.Second {
+			t.Errorf("exited %s after SIGTERM: SHUTDOWN_TIMEOUT (%s) was counted after SHUTDOWN_DRAIN (%s)", took, timeout, drain)
+		}
+	})
 	t.Run("SecondSignalExitsAtOnce", func(t *testing.T) {
 		p := startProcess(t, bin, "SHUTDOWN_DRAIN=20s", "SHUTDOWN_TIMEOUT=30s")
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {

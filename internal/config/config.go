@@ -40,6 +40,14 @@ type Config struct {
 	Port    int    // 0 picks a free port (tests)
 	DataDir string
 
+	// Timeouts of the API listener's connections (http.Server) and the
+	// deadline of each request's handler; see httpTimeouts in load.go.
+	HTTPReadHeaderTimeout time.Duration
+	HTTPReadTimeout       time.Duration
+	HTTPWriteTimeout      time.Duration
+	HTTPIdleTimeout       time.Duration
+	HTTPRequestTimeout    time.Duration
+
 	DatabaseURL          string   // postgres:// URL; empty means SQLite at SQLitePath
 	SQLitePath           string   // DataDir/coffer.db when DatabaseURL is empty, else ""
 	DatabaseReplicaURLs  []string // postgres:// URLs for reads that tolerate lag
@@ -75,7 +83,7 @@ type Config struct {
 	RateLimitWindow      time.Duration
 	RateLimitMaxRequests int
 	RateLimitAuthPerMin  int            // sign-up, sign-in, token and refresh requests per client IP
-	RateLimitTokenPerMin int            // API requests per credential (a user or a token)
+	RateLimitTokenPerMin int            // API requests per caller: a service token, or a user across their sessions and personal tokens
 	TrustedProxies       []netip.Prefix // peers whose X-Forwarded-For is believed
 
 	MetricsToken string // bearer token required on /metrics when set

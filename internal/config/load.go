@@ -21,6 +21,7 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 	c.Host = l.host("HOST", map[bool]string{false: "127.0.0.1", true: "0.0.0.0"}[prod])
 	c.Port = l.int("PORT", 8080, 0, 65535)
 	c.DataDir = l.str("DATA_DIR", "./data")
+	l.httpTimeouts(c)
 	c.DatabaseURL = l.url("DATABASE_URL", "postgres", "postgresql")
 	if c.DatabaseURL == "" {
 		c.SQLitePath = filepath.Join(c.DataDir, "coffer.db")
@@ -90,6 +91,26 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 		c.BcryptCost = l.int("BCRYPT_COST", 12, 4, 16)
 	}
 	return c, l.problems
+}
+
+// httpTimeouts reads the API listener's timeouts. The write timeout runs
+// from the end of a request's headers to the end of its response, so it
+// must outlast the handler's deadline: otherwise a slow request is cut off
+// mid-write instead of ending with an error answer. A header timeout longer than
+// the read timeout would never apply (the read timeout covers the headers).
+// Live feeds clear both read and write deadlines after the upgrade.
+func (l *loader) httpTimeouts(c *Config) {
+	c.HTTPReadHeaderTimeout = l.duration("HTTP_READ_HEADER_TIMEOUT", 10*time.Second, time.Millisecond, 10*time.Minute)
+	c.HTTPReadTimeout = l.duration("HTTP_READ_TIMEOUT", time.Minute, time.Millisecond, time.Hour)
+	c.HTTPWriteTimeout = l.duration("HTTP_WRITE_TIMEOUT", time.Minute, time.Millisecond, time.Hour)
+	c.HTTPIdleTimeout = l.duration("HTTP_IDLE_TIMEOUT", 2*time.Minute, time.Millisecond, time.Hour)
+	c.HTTPRequestTimeout = l.duration("HTTP_REQUEST_TIMEOUT", 30*time.Second, time.Millisecond, time.Hour)
+	if c.HTTPReadHeaderTimeout > c.HTTPReadTimeout {
+		l.problem("HTTP_READ_HEADER_TIMEOUT", "must not exceed HTTP_READ_TIMEOUT (%s)", c.HTTPReadTimeout)
+	}
+	if c.HTTPWriteTimeout <= c.HTTPRequestTimeout {
+		l.problem("HTTP_WRITE_TIMEOUT", "must be longer than HTTP_REQUEST_TIMEOUT (%s), the deadline of each request", c.HTTPRequestTimeout)
+	}
 }
 
 // tls reads the certificate pair and the redirect listener that only makes

@@ -16,7 +16,9 @@ func TestLoad_DevelopmentDefaults(t *testing.T) {
 	c := mustLoad(t, devEnv(), nil)
 	want := &Config{
 		AppEnv: EnvDevelopment, Host: "127.0.0.1", Port: 8080, DataDir: "./data",
-		SQLitePath: filepath.Join("data", "coffer.db"),
+		SQLitePath:            filepath.Join("data", "coffer.db"),
+		HTTPReadHeaderTimeout: 10 * time.Second, HTTPReadTimeout: time.Minute, HTTPWriteTimeout: time.Minute,
+		HTTPIdleTimeout: 2 * time.Minute, HTTPRequestTimeout: 30 * time.Second,
 		DBMaxConns: 20, DBMinConns: 2,
 		DBConnMaxLifetime: 30 * time.Minute, DBConnMaxIdleTime: 5 * time.Minute,
 		DBStatementTimeout: 10 * time.Second, DBSlowQueryThreshold: 200 * time.Millisecond,
@@ -72,6 +74,26 @@ func TestLoad_Variables(t *testing.T) {
 		{"DataDir", devEnv("DATA_DIR", "/var/lib/coffer"), func(c *Config) bool {
 			return c.SQLitePath == filepath.Join("/var/lib/coffer", "coffer.db")
 		}, "", nil},
+		{"HTTPTimeouts", devEnv("HTTP_READ_HEADER_TIMEOUT", "2s", "HTTP_READ_TIMEOUT", "30s", "HTTP_WRITE_TIMEOUT", "45s",
+			"HTTP_IDLE_TIMEOUT", "90s", "HTTP_REQUEST_TIMEOUT", "40s"), func(c *Config) bool {
+			return c.HTTPReadHeaderTimeout == 2*time.Second && c.HTTPReadTimeout == 30*time.Second &&
+				c.HTTPWriteTimeout == 45*time.Second && c.HTTPIdleTimeout == 90*time.Second && c.HTTPRequestTimeout == 40*time.Second
+		}, "", nil},
+		{"HTTPShortTimeouts", devEnv("HTTP_READ_HEADER_TIMEOUT", "50ms", "HTTP_IDLE_TIMEOUT", "200ms",
+			"HTTP_REQUEST_TIMEOUT", "1s", "HTTP_WRITE_TIMEOUT", "1500ms"), func(c *Config) bool {
+			return c.HTTPReadHeaderTimeout == 50*time.Millisecond && c.HTTPIdleTimeout == 200*time.Millisecond
+		}, "", nil},
+		{"HTTPReadHeaderTimeoutZero", devEnv("HTTP_READ_HEADER_TIMEOUT", "0s"), nil, "HTTP_READ_HEADER_TIMEOUT", nil},
+		{"HTTPReadHeaderTimeoutBad", devEnv("HTTP_READ_HEADER_TIMEOUT", "10"), nil, "HTTP_READ_HEADER_TIMEOUT", nil},
+		{"HTTPReadHeaderAboveRead", devEnv("HTTP_READ_HEADER_TIMEOUT", "20s", "HTTP_READ_TIMEOUT", "10s"), nil, "HTTP_READ_HEADER_TIMEOUT", nil},
+		{"HTTPReadTimeoutZero", devEnv("HTTP_READ_TIMEOUT", "0s"), nil, "HTTP_READ_TIMEOUT", nil},
+		{"HTTPReadTimeoutNegative", devEnv("HTTP_READ_TIMEOUT", "-1m"), nil, "HTTP_READ_TIMEOUT", nil},
+		{"HTTPWriteTimeoutZero", devEnv("HTTP_WRITE_TIMEOUT", "0s"), nil, "HTTP_WRITE_TIMEOUT", nil},
+		{"HTTPWriteNotAboveRequest", devEnv("HTTP_WRITE_TIMEOUT", "30s"), nil, "HTTP_WRITE_TIMEOUT", nil},
+		{"HTTPWriteBelowRaisedRequest", devEnv("HTTP_REQUEST_TIMEOUT", "2m"), nil, "HTTP_WRITE_TIMEOUT", nil},
+		{"HTTPIdleTimeoutZero", devEnv("HTTP_IDLE_TIMEOUT", "0s"), nil, "HTTP_IDLE_TIMEOUT", nil},
+		{"HTTPIdleTimeoutHuge", devEnv("HTTP_IDLE_TIMEOUT", "2h"), nil, "HTTP_IDLE_TIMEOUT", nil},
+		{"HTTPRequestTimeoutZero", devEnv("HTTP_REQUEST_TIMEOUT", "0s"), nil, "HTTP_REQUEST_TIMEOUT", nil},
 		{"DatabaseURLPostgres", devEnv("DATABASE_URL", "postgres://u:p@db/coffer"), func(c *Config) bool {
 			return c.DatabaseURL == "postgres://u:p@db/coffer" && c.SQLitePath == ""
 		}, "", nil},
@@ -226,11 +248,11 @@ func TestLoad_AllProblemsAtOnce(t *testing.T) {
 		"APP_ENV": "production", "PORT": "x", "DB_MAX_CONNS": "-3", "DB_STATEMENT_TIMEOUT": "soon",
 		"REDIS_URL": "memcached://x", "SIGNUP_MODE": "maybe", "LOG_LEVEL": "loud",
 		"CORS_ALLOWED_ORIGINS": "*", "TRUSTED_PROXIES": "nope", "BCRYPT_COST": "4",
-		"TLS_CERT_FILE": "/missing.pem",
+		"TLS_CERT_FILE": "/missing.pem", "HTTP_WRITE_TIMEOUT": "5s",
 	}
 	_, problems := load(env, nil)
 	want := []string{
-		"PORT", "DB_MAX_CONNS", "DB_STATEMENT_TIMEOUT", "REDIS_URL", "JWT_SECRET", "ENCRYPTION_KEY",
+		"PORT", "HTTP_WRITE_TIMEOUT", "DB_MAX_CONNS", "DB_STATEMENT_TIMEOUT", "REDIS_URL", "JWT_SECRET", "ENCRYPTION_KEY",
 		"CORS_ALLOWED_ORIGINS", "SIGNUP_MODE", "LOG_LEVEL", "TRUSTED_PROXIES",
 		"TLS_CERT_FILE", "TLS_KEY_FILE", "BCRYPT_COST",
 	}

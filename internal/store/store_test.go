@@ -165,6 +165,37 @@ func TestSlowQueryLog(t *testing.T) {
 	}
 }
 
+// TestSlowQueryLogQuietUnderThreshold: the same statements as
+// TestSlowQueryLog, all far under a one-hour threshold, log nothing.
+func TestSlowQueryLogQuietUnderThreshold(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := storetest.Open(t, store.Config{
+		SQLitePath: filepath.Join(t.TempDir(), "coffer.db"), SlowQuery: time.Hour, Logger: logger,
+	})
+	storetest.Migrate(t, s)
+	if err := s.SetMeta(t.Context(), "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Tx(t.Context(), func(tx *store.Tx) error {
+		_, err := tx.Meta(t.Context(), "k")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListEnvironments(t.Context(), "no-such-project"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	if strings.Contains(out, "slow query") {
+		t.Errorf("a fast query was logged as slow:\n%s", out)
+	}
+}
+
 type lockedWriter struct {
 	w  *bytes.Buffer
 	mu *sync.Mutex
