@@ -99,7 +99,7 @@ func resign(t *testing.T, token string, alg jwt.SigningMethod, key []byte, kid s
 // in a minute let at most 10 reach the password hash, and forged
 // X-Forwarded-For headers do not buy more.
 func TestLoginThrottlePerAccount(t *testing.T) {
-	s := startServer(t, "sqlite", map[string]string{"RATE_LIMIT_MAX_REQUESTS": "100000"})
+	s := startServer(t, "sqlite", map[string]string{"RATE_LIMIT_MAX_REQUESTS": "100000", "METRICS_TOKEN": testMetricsToken})
 	_, u := s.signup(t, "victim")
 	before := s.Service.PasswordChecks()
 	var limited int
@@ -125,5 +125,16 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 	}
 	if limited < 990 {
 		t.Fatalf("only %d of 1000 attempts were refused", limited)
+	}
+	// Every refusal is counted, whichever limit made it: the client's
+	// address (a middleware) or the account (the service).
+	_, body := scrape(t, s.URL+"/metrics", testMetricsToken)
+	m := parseScrape(t, body)
+	rejected := func(scope string) float64 { // -1, no series: none yet
+		return max(m.value("coffer_rate_limit_rejections_total", "scope", scope), 0)
+	}
+	byAccount, byIP := rejected("login_account"), rejected("auth_ip")
+	if byAccount == 0 || int(byAccount+byIP) != limited {
+		t.Errorf("rejections counted: %v by account + %v by address, want %d with some by account", byAccount, byIP, limited)
 	}
 }

@@ -26,10 +26,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, err := s.svc.Login(r.Context(), req.Email, req.Password)
-	if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
-		s.cfg.Metrics.AuthFailure("password")
-	}
+	s.countRefusedSignIn(err, "password")
 	s.startBrowserSession(w, r, http.StatusOK, l, err)
+}
+
+// countRefusedSignIn counts a sign-in refused for a wrong credential (as
+// an authentication failure, by reason) or because the account is over
+// its attempt limit (as a rejection of the "login_account" limit, which
+// the service applies rather than a middleware).
+func (s *Server) countRefusedSignIn(err error, reason string) {
+	switch coffer.ErrorCode(err) {
+	case coffer.EUNAUTHORIZED:
+		s.cfg.Metrics.AuthFailure(reason)
+	case coffer.ERATELIMITED:
+		s.cfg.Metrics.RateLimitRejected("login_account")
+	}
 }
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
@@ -77,13 +88,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = coffer.Errorf(coffer.EINVALID, "grant_type must be password or refresh_token.")
 	}
-	if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
-		reason := "password"
-		if req.GrantType == "refresh_token" {
-			reason = "refresh" // as the cookie refresh counts it
-		}
-		s.cfg.Metrics.AuthFailure(reason)
+	reason := "password"
+	if req.GrantType == "refresh_token" {
+		reason = "refresh" // as the cookie refresh counts it
 	}
+	s.countRefusedSignIn(err, reason)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
