@@ -34,14 +34,14 @@ func (m *Main) startLive(local *ratelimit.Memory) error {
 		return nil
 	}
 	c, err := redis.Open(redis.Config{
-		URL: m.Config.RedisURL, Logger: m.Logger, OnState: m.Metrics.RedisUp,
+		URL: m.Config.RedisURL, KeyPrefix: m.Config.RedisKeyPrefix, Logger: m.Logger, OnState: m.Metrics.RedisUp,
 		PanicHook: m.obs.reporter.PanicHook(), // the bus's goroutines
 	})
 	if err != nil {
 		return err
 	}
 	m.live.redis = c
-	m.live.bus = redis.NewBus(c, m.live.broker, redis.DefaultChannel)
+	m.live.bus = redis.NewBus(c, m.live.broker, "")
 	m.live.bundles = redis.NewBundles(c)
 	m.live.limiter = redis.NewLimiter(c, local)
 	return nil

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cofferhq/coffer/api"
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/redis/redistest"
@@ -26,6 +28,8 @@ func twoInstances(t *testing.T, env map[string]string) (a, b *testServer) {
 		"DATABASE_URL": storetest.PostgresURL(t),
 		"DATA_DIR":     t.TempDir(),
 		"REDIS_URL":    redisURL,
+		// Its own prefix: tests running at the same time share the Redis.
+		"REDIS_KEY_PREFIX": testRedisPrefix(),
 	}
 	for k, v := range env {
 		shared[k] = v
@@ -67,6 +71,41 @@ func TestRateLimitSharedByInstances(t *testing.T) {
 	}
 	if refused != 2 {
 		t.Fatalf("statuses %v: want the 5th and 6th attempts (across both instances) refused", statuses)
+	}
+}
+
+// testRedisPrefix returns a REDIS_KEY_PREFIX no other test uses.
+func testRedisPrefix() string { return "coffer-test-" + uuid.NewString()[:8] + ":" }
+
+// Two deployments sharing one Redis database stay apart with their own
+// REDIS_KEY_PREFIX: the attempts on one never count against the other,
+// while instances of one deployment still share their limits.
+func TestRedisKeyPrefixSeparatesDeployments(t *testing.T) {
+	redisURL := redistest.URL(t)
+	prefix := testRedisPrefix()
+	instance := func(deployment string) *testServer {
+		return startServer(t, "sqlite", map[string]string{
+			"REDIS_URL": redisURL, "REDIS_KEY_PREFIX": deployment + "-" + prefix, "RATE_LIMIT_AUTH_PER_MINUTE": "2",
+		})
+	}
+	login := func(s *testServer) int {
+		_, err := s.newClient(t).Login(t.Context(), api.LoginRequest{Email: "nobody@example.test", Password: "wrong-password-123"})
+		return statusOf(err)
+	}
+	staging, production := instance("staging"), instance("production")
+	for range 2 {
+		if st := login(staging); st != http.StatusUnauthorized {
+			t.Fatalf("attempt within the limit: %d", st)
+		}
+	}
+	if st := login(staging); st != http.StatusTooManyRequests {
+		t.Fatalf("third attempt on staging: %d, want 429", st)
+	}
+	if st := login(production); st != http.StatusUnauthorized {
+		t.Errorf("first attempt on production: %d, want 401: staging's attempts counted against it", st)
+	}
+	if st := login(instance("staging")); st != http.StatusTooManyRequests {
+		t.Errorf("a second staging instance: %d, want 429 (one deployment shares its limits)", st)
 	}
 }
 

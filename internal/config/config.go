@@ -59,6 +59,9 @@ type Config struct {
 	DBSlowQueryThreshold time.Duration
 
 	RedisURL string // redis:// or rediss://; empty means in-process implementations
+	// RedisKeyPrefix starts every key and channel Coffer uses in Redis, so
+	// that deployments sharing one Redis database stay apart.
+	RedisKeyPrefix string
 
 	JWTSecret             string   // empty in development until EnsureDevKeys
 	JWTSecretPrevious     []string // still verify, never sign

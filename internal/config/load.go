@@ -40,6 +40,7 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 	c.DBStatementTimeout = l.duration("DB_STATEMENT_TIMEOUT", 10*time.Second, 0, time.Hour)
 	c.DBSlowQueryThreshold = l.duration("DB_SLOW_QUERY_THRESHOLD", 200*time.Millisecond, 0, time.Hour)
 	c.RedisURL = l.url("REDIS_URL", "redis", "rediss")
+	c.RedisKeyPrefix = l.redisPrefix("REDIS_KEY_PREFIX", "coffer:")
 
 	l.keys(c, prod)
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -319,6 +320,19 @@ func (l *loader) readableFile(name string) string {
 	}
 	if _, err := l.readFile(v); err != nil {
 		l.problem(name, "cannot read %s: %v", v, err)
+	}
+	return v
+}
+
+// redisKeyPrefix is what a Redis key prefix may hold: letters, digits and
+// : _ . - (no spaces, braces or glob characters), at most 64 bytes.
+var redisKeyPrefix = regexp.MustCompile(`^[A-Za-z0-9:_.-]{1,64}$`)
+
+func (l *loader) redisPrefix(name, def string) string {
+	v := l.str(name, def)
+	if !redisKeyPrefix.MatchString(v) {
+		l.bad(name, v, "1 to 64 letters, digits or : _ . - (e.g. coffer-staging:)")
+		return def
 	}
 	return v
 }

@@ -63,6 +63,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.Duration("db_statement_timeout", c.DBStatementTimeout),
 		slog.Duration("db_slow_query_threshold", c.DBSlowQueryThreshold),
 		slog.String("redis_url", redactURL(c.RedisURL)),
+		slog.String("redis_key_prefix", c.RedisKeyPrefix),
 		slog.String("jwt_secret", secret(c.JWTSecret != "")),
 		slog.String("jwt_secret_previous", prev(len(c.JWTSecretPrevious))),
 		slog.String("encryption_key", secret(len(c.EncryptionKey) > 0)),

@@ -43,8 +43,8 @@ type bundleSecret struct {
 	Ciphertext []byte `json:"s"`
 }
 
-func bundleKey(envID string, revision int64) string {
-	return "coffer:bundle:" + envID + ":" + strconv.FormatInt(revision, 10)
+func (c *Client) bundleKey(envID string, revision int64) string {
+	return c.prefix + "bundle:" + envID + ":" + strconv.FormatInt(revision, 10)
 }
 
 // Get returns the sealed secrets of envID at revision, if cached.
@@ -52,7 +52,7 @@ func (b *Bundles) Get(ctx context.Context, envID string, revision int64) ([]*cof
 	if !b.c.usable() {
 		return nil, false
 	}
-	data, err := b.c.rdb.Get(ctx, bundleKey(envID, revision)).Bytes()
+	data, err := b.c.rdb.Get(ctx, b.c.bundleKey(envID, revision)).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		b.c.report(nil)
 		return nil, false
@@ -95,5 +95,5 @@ func (b *Bundles) Put(ctx context.Context, envID string, revision int64, secrets
 		b.c.log.Error("encode bundle for redis", "environment_id", envID, "error", err)
 		return
 	}
-	b.c.report(b.c.rdb.Set(ctx, bundleKey(envID, revision), data, BundleTTL).Err())
+	b.c.report(b.c.rdb.Set(ctx, b.c.bundleKey(envID, revision), data, BundleTTL).Err())
 }

@@ -44,7 +44,7 @@ func TestBundlesShareSealedRowsByRevision(t *testing.T) {
 	if got, ok := b.Get(ctx, empty, 0); !ok || len(got) != 0 {
 		t.Fatalf("empty environment: %v %v", got, ok)
 	}
-	ttl, err := a.c.rdb.TTL(ctx, bundleKey(envID, 3)).Result()
+	ttl, err := a.c.rdb.TTL(ctx, a.c.bundleKey(envID, 3)).Result()
 	if err != nil || ttl <= 0 || ttl > BundleTTL {
 		t.Fatalf("TTL %v (%v), want within (0, %v]", ttl, err, BundleTTL)
 	}
@@ -74,7 +74,7 @@ func TestBundlesIgnoreUndecodableEntries(t *testing.T) {
 	t.Parallel()
 	c := mustOpen(t, redistest.URL(t), "coffer-test")
 	envID := uuid.NewString()
-	if err := c.rdb.Set(t.Context(), bundleKey(envID, 1), "not json", time.Minute).Err(); err != nil {
+	if err := c.rdb.Set(t.Context(), c.bundleKey(envID, 1), "not json", time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := NewBundles(c).Get(t.Context(), envID, 1); ok {

@@ -17,9 +17,6 @@ import (
 	"github.com/cofferhq/coffer/internal/recovery"
 )
 
-// DefaultChannel is the Redis channel instances exchange events on.
-const DefaultChannel = "coffer:events"
-
 // panicPause is how long the receiver waits after a recovered panic, so
 // that one that repeats (a poison message, a broken subscriber) is
 // reported at a bounded rate instead of spinning.
@@ -60,11 +57,11 @@ type Bus struct {
 
 var _ coffer.EventPublisher = (*Bus)(nil)
 
-// NewBus starts a bus on channel (DefaultChannel if "") that feeds local
-// with the events of other instances. Close stops it.
+// NewBus starts a bus on channel (the client's key prefix and "events" if
+// "") that feeds local with the events of other instances. Close stops it.
 func NewBus(c *Client, local *events.Broker, channel string) *Bus {
 	if channel == "" {
-		channel = DefaultChannel
+		channel = c.prefix + "events"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bus{

@@ -28,8 +28,11 @@ const retryDownAfter = 2 * time.Second
 type Config struct {
 	URL string // redis:// or rediss://
 	// Name identifies the connections in CLIENT LIST ("coffer" if empty).
-	Name   string
-	Logger *slog.Logger
+	Name string
+	// KeyPrefix starts every key and channel ("coffer:" if empty), so that
+	// deployments sharing one Redis database stay apart.
+	KeyPrefix string
+	Logger    *slog.Logger
 	// OnState, if set, is told whether Redis is reachable whenever that
 	// changes (the coffer_redis_up gauge).
 	OnState func(up bool)
@@ -43,6 +46,7 @@ type Config struct {
 // logged once, not per request.
 type Client struct {
 	rdb       *goredis.Client
+	prefix    string
 	log       *slog.Logger
 	onState   func(bool)
 	panicHook recovery.Hook
@@ -70,7 +74,11 @@ func Open(cfg Config) (*Client, error) {
 	if opt.ClientName == "" {
 		opt.ClientName = "coffer"
 	}
-	c := &Client{rdb: goredis.NewClient(opt), log: cfg.Logger, onState: cfg.OnState, panicHook: cfg.PanicHook, up: true}
+	prefix := cfg.KeyPrefix
+	if prefix == "" {
+		prefix = "coffer:"
+	}
+	c := &Client{rdb: goredis.NewClient(opt), prefix: prefix, log: cfg.Logger, onState: cfg.OnState, panicHook: cfg.PanicHook, up: true}
 	if c.onState != nil {
 		c.onState(true)
 	}

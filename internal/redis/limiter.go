@@ -92,7 +92,7 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim ratelimit.Limit) (r
 			if l.leaseLeft(key) {
 				return (*redis_rate.Result)(nil), nil // one came in meanwhile: take from it
 			}
-			res, err := l.rl.AllowAtMost(ctx, hashKey(key), redis_rate.Limit{Rate: lim.Rate, Burst: burst, Period: lim.Period}, leaseSize(burst))
+			res, err := l.rl.AllowAtMost(ctx, l.c.limitKey(key), redis_rate.Limit{Rate: lim.Rate, Burst: burst, Period: lim.Period}, leaseSize(burst))
 			if err != nil {
 				l.c.report(err)
 				return nil, err
@@ -152,9 +152,10 @@ func (l *Limiter) addLease(key string, res *redis_rate.Result) {
 	ls.expires = time.Now().Add(leaseTTL)
 }
 
-// hashKey keeps client IPs, emails and ids out of Redis: a digest counts
-// the same and reveals nothing to whoever can read the keyspace.
-func hashKey(key string) string {
+// limitKey names a limit's counter. The digest keeps client IPs, emails
+// and ids out of Redis: it counts the same and reveals nothing to whoever
+// can read the keyspace.
+func (c *Client) limitKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return "coffer:" + hex.EncodeToString(sum[:16])
+	return c.prefix + hex.EncodeToString(sum[:16])
 }

@@ -81,7 +81,7 @@ func TestLimiterLeasesGenerousLimits(t *testing.T) {
 
 	// What Redis was charged: 128 events allowed, plus at most one lease
 	// not yet handed out (and one more for the peek itself).
-	peek, err := redis_rate.NewLimiter(c.rdb).AllowAtMost(t.Context(), hashKey(key),
+	peek, err := redis_rate.NewLimiter(c.rdb).AllowAtMost(t.Context(), c.limitKey(key),
 		redis_rate.Limit{Rate: 800, Burst: 800, Period: time.Hour}, 1)
 	if err != nil {
 		t.Fatal(err)
