@@ -267,6 +267,27 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Errorf("exited %s after SIGTERM: SHUTDOWN_TIMEOUT (%s) was counted after SHUTDOWN_DRAIN (%s)", took, timeout, drain)
 		}
 	})
+	t.Run("FlushesTraces", func(t *testing.T) {
+		// Spans wait up to 5 s to be sent in a batch; a request answered
+		// just before SIGTERM must still reach the collector.
+		otlp := telemetrytest.NewOTLP(t)
+		p := startProcess(t, bin, "SHUTDOWN_DRAIN=0s", "SHUTDOWN_TIMEOUT=10s", "OTEL_EXPORTER_OTLP_ENDPOINT="+otlp.URL)
+		if got := status(p.URL + "/api/v1/openapi.json"); got != http.StatusOK {
+			t.Fatalf("request before shutdown: %d", got)
+		}
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if code := p.wait(t, 10*time.Second); code != 0 {
+			t.Fatalf("exit code %d:\n%s", code, p.logs)
+		}
+		for _, sp := range otlp.Spans() {
+			if sp.Name == "GET /api/v1/openapi.json" {
+				return
+			}
+		}
+		t.Errorf("the request's span was not sent before the process exited; the collector got %d spans", len(otlp.Spans()))
+	})
 	t.Run("SecondSignalExitsAtOnce", func(t *testing.T) {
 		p := startProcess(t, bin, "SHUTDOWN_DRAIN=20s", "SHUTDOWN_TIMEOUT=30s")
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
