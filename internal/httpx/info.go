@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 )
 
@@ -15,6 +16,7 @@ type Info struct {
 	ActorID   string
 	Route     string // the ServeMux pattern that matched, "" if none
 	HTTPS     bool
+	Logger    *slog.Logger // set by WithLogger; nil means slog.Default
 }
 
 type infoKey struct{}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -78,13 +79,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			// valid UTF-8, and a header can be any bytes.
 			UserAgent: strings.ToValidUTF8(r.UserAgent(), "\uFFFD"),
 		})
-		r = r.WithContext(ctx)
 		if unsafe(r.Method) && !s.sameOrigin(r) {
 			s.cfg.Metrics.AuthFailure("cross_origin")
 			httpx.WriteProblem(w, r, http.StatusForbidden, coffer.EFORBIDDEN, "Cross-site requests are refused.")
 			return
 		}
-		actor, err := s.actor(r)
+		actor, err := s.actor(ctx, r)
 		if err != nil {
 			s.cfg.Metrics.AuthFailure("credential")
 			httpx.Error(w, r, err)
@@ -92,29 +92,31 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		if actor.Type != coffer.ActorAnon {
 			httpx.InfoFrom(ctx).ActorID = actor.ID
-			r = r.WithContext(coffer.NewContextWithActor(ctx, actor))
+			ctx = coffer.NewContextWithActor(ctx, actor)
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(ctx)) // one copy of the request, with both
 	})
 }
 
 // actor resolves the request's credential. An expired or revoked access
 // cookie leaves the caller anonymous (the client then refreshes); a bad
 // bearer credential is an error.
-func (s *Server) actor(r *http.Request) (coffer.Actor, error) {
+// actor authenticates r's credential; ctx is r's context with its origin,
+// which the service records with a failure.
+func (s *Server) actor(ctx context.Context, r *http.Request) (coffer.Actor, error) {
 	anon := coffer.Actor{Type: coffer.ActorAnon}
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, cred, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
 			return anon, coffer.Errorf(coffer.EUNAUTHORIZED, "Use the Authorization: Bearer <token> scheme.")
 		}
-		return s.svc.Authenticate(r.Context(), strings.TrimSpace(cred))
+		return s.svc.Authenticate(ctx, strings.TrimSpace(cred))
 	}
 	access := cookieValue(r, cookieAccess)
 	if access == "" {
 		return anon, nil
 	}
-	actor, err := s.svc.AuthenticateAccess(r.Context(), access)
+	actor, err := s.svc.AuthenticateAccess(ctx, access)
 	if err != nil {
 		if coffer.ErrorCode(err) == coffer.EUNAUTHORIZED {
 			return anon, nil
