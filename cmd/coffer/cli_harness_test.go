@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/logtest"
 )
 
 // cliHome points the CLI's config and cache directories at a fresh
@@ -41,7 +42,7 @@ func runCLI(t *testing.T, stdin string, args ...string) cliResult {
 }
 
 func runCLIContext(ctx context.Context, stdin string, args ...string) cliResult {
-	var out, errOut syncBuffer
+	var out, errOut logtest.Buffer
 	root := newRootCmd(&out, &errOut)
 	root.SetArgs(args)
 	root.SetIn(strings.NewReader(stdin))
@@ -81,7 +82,7 @@ func startStoppableServer(t *testing.T, backend string) *stoppableServer {
 	if err := m.Run(context.WithoutCancel(t.Context())); err != nil {
 		t.Fatalf("start server: %v", err)
 	}
-	s := &stoppableServer{testServer: &testServer{Main: m, URL: m.URL(), Logs: &syncBuffer{}}}
+	s := &stoppableServer{testServer: &testServer{Main: m, URL: m.URL(), Logs: &logtest.Buffer{}}}
 	t.Cleanup(func() { s.stop(t) })
 	return s
 }

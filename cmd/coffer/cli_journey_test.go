@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/internal/logtest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -133,7 +134,7 @@ func checkExports(t *testing.T) {
 func checkWatch(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut logtest.Buffer
 	root := newRootCmd(&out, &errOut)
 	root.SetArgs([]string{"run", "-p", "shop", "-e", "dev", "--watch", "--debounce", "100ms", "--grace", "2s", "--",
 		"sh", "-c", `trap 'echo "term:$API_KEY"; exit 0' TERM; echo "start:$API_KEY"; while :; do sleep 0.05; done`})

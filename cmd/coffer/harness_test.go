@@ -1,19 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cofferhq/coffer/client"
 	"github.com/cofferhq/coffer/internal/config"
+	"github.com/cofferhq/coffer/internal/logtest"
 	"github.com/cofferhq/coffer/internal/storetest"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -33,30 +32,12 @@ func eachStore(t *testing.T, fn func(t *testing.T, backend string)) {
 	}
 }
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testServer is a Coffer server started the way `coffer server` starts it,
 // on a free port, with its logs captured.
 type testServer struct {
 	*Main
 	URL  string
-	Logs *syncBuffer
+	Logs *logtest.Buffer
 }
 
 // testConfig loads the configuration of a test server on backend with env
@@ -99,7 +80,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func startServer(t testing.TB, backend string, env map[string]string, opts ...func(*Main)) *testServer {
 	t.Helper()
 	cfg := testConfig(t, backend, env)
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	m := NewMain(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	for _, opt := range opts {
 		opt(m)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer/api"
+	"github.com/cofferhq/coffer/internal/logtest"
 	"github.com/cofferhq/coffer/internal/telemetry/telemetrytest"
 )
 
@@ -38,7 +39,7 @@ type process struct {
 	cmd  *exec.Cmd
 	URL  string
 	done chan error // the result of Wait
-	logs *syncBuffer
+	logs *logtest.Buffer
 }
 
 // startProcess runs `coffer server` with env and waits until it serves.
@@ -58,7 +59,7 @@ func startProcess(t *testing.T, bin string, env ...string) *process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, done: make(chan error, 1), logs: &syncBuffer{}}
+	p := &process{cmd: cmd, done: make(chan error, 1), logs: &logtest.Buffer{}}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/audit"
+	"github.com/cofferhq/coffer/internal/logtest"
 	"github.com/cofferhq/coffer/internal/store"
 	"github.com/cofferhq/coffer/internal/storetest"
 )
@@ -189,7 +189,7 @@ func (s *panickyStore) AppendAuditAfter(ctx context.Context, events []*coffer.Au
 func TestWriterRecoversFromPanic(t *testing.T) {
 	eachStore(t, func(t *testing.T, st *store.Store) {
 		ps := &panickyStore{Store: st}
-		var logs syncBuffer
+		var logs logtest.Buffer
 		var reported atomic.Int32
 		var observerPanics atomic.Int32
 		var failures atomic.Int32
@@ -257,22 +257,4 @@ func TestWriterRecoversFromPanic(t *testing.T) {
 			}
 		}
 	})
-}
-
-// syncBuffer collects log output from the writer's goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/logtest"
 )
 
 // fakeClock is a settable clock safe for concurrent use.
@@ -240,7 +240,7 @@ func TestMemoryJanitorSurvivesPanic(t *testing.T) {
 				}
 				return c.Now()
 			}
-			var logs syncBuffer
+			var logs logtest.Buffer
 			reported := make(chan struct{}, 1)
 			m := NewMemory(WithClock(now), WithShards(1), WithJanitorInterval(time.Millisecond),
 				WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))),
@@ -302,24 +302,6 @@ func (s *shard) setIdx(t *testing.T, i int) {
 	}
 	defer s.mu.Unlock()
 	s.h[0].idx = i
-}
-
-// syncBuffer collects log output from the janitor's goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestMemoryKeyFloodEvictsEarliestFirst(t *testing.T) {

@@ -1,12 +1,10 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/events"
+	"github.com/cofferhq/coffer/internal/logtest"
 	"github.com/cofferhq/coffer/internal/ratelimit"
 	"github.com/cofferhq/coffer/internal/redis/redistest"
 )
@@ -248,7 +247,7 @@ func TestBusSurvivesPanic(t *testing.T) {
 	t.Parallel()
 	url := redistest.URL(t)
 	channel := "coffer:test:" + uuid.NewString()
-	var logs syncBuffer
+	var logs logtest.Buffer
 	var reported atomic.Int32
 	cB, err := Open(Config{URL: url, Name: "coffer-test-panic-b", Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 		PanicHook: func(context.Context, any, []byte) { reported.Add(1) }})
@@ -299,22 +298,4 @@ func TestBusSurvivesPanic(t *testing.T) {
 	if out := logs.String(); !strings.Contains(out, `"job":"event bus receive"`) || !strings.Contains(out, "bus.go") {
 		t.Errorf("panic not logged with its job and stack:\n%.2000s", out)
 	}
-}
-
-// syncBuffer collects log output from the bus's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,8 +1,6 @@
 package store_test
 
 import (
-	"bytes"
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer/internal/logtest"
 	"github.com/cofferhq/coffer/internal/store"
 	"github.com/cofferhq/coffer/internal/storetest"
 )
@@ -128,81 +127,51 @@ func TestPostgresOptions(t *testing.T) {
 	}
 }
 
-// TestSlowQueryLog checks that a slow statement is logged at WARN with its
-// text and without its arguments, which can be hashes or ciphertexts.
+// TestSlowQueryLog: statements slower than the threshold are logged at
+// WARN with their text, never their arguments; under it, nothing is.
 func TestSlowQueryLog(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
-	s := storetest.Open(t, store.Config{
-		SQLitePath: filepath.Join(t.TempDir(), "coffer.db"), SlowQuery: time.Nanosecond, Logger: logger,
-	})
-	storetest.Migrate(t, s)
 	const canary = "sealed-canary-value"
-	if err := s.SetMeta(context.Background(), "k", []byte(canary)); err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		name      string
+		threshold time.Duration
+		want      []string // in the log; nil: no slow query logged
+	}{
+		{"OverThreshold", time.Nanosecond, []string{"level=WARN", "slow query", "INSERT INTO meta", "SELECT value FROM meta", "FROM environments"}},
+		{"UnderThreshold", time.Hour, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs logtest.Buffer
+			s := storetest.Open(t, store.Config{
+				SQLitePath: filepath.Join(t.TempDir(), "coffer.db"), SlowQuery: tt.threshold,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			})
+			storetest.Migrate(t, s)
+			if err := s.SetMeta(t.Context(), "k", []byte(canary)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Tx(t.Context(), func(tx *store.Tx) error {
+				_, err := tx.Meta(t.Context(), "k")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ListEnvironments(t.Context(), "no-such-project"); err != nil {
+				t.Fatal(err)
+			}
+			out := logs.String()
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("log lacks %q:\n%s", want, out)
+				}
+			}
+			if tt.want == nil && strings.Contains(out, "slow query") {
+				t.Errorf("a fast query was logged as slow:\n%s", out)
+			}
+			if strings.Contains(out, canary) {
+				t.Errorf("log reveals an argument:\n%s", out)
+			}
+		})
 	}
-	if err := s.Tx(t.Context(), func(tx *store.Tx) error {
-		_, err := tx.Meta(t.Context(), "k")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ListEnvironments(t.Context(), "no-such-project"); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	out := buf.String()
-	mu.Unlock()
-	for _, want := range []string{"level=WARN", "slow query", "INSERT INTO meta", "SELECT value FROM meta", "FROM environments"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("log lacks %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, canary) {
-		t.Errorf("log reveals an argument:\n%s", out)
-	}
-}
-
-// TestSlowQueryLogQuietUnderThreshold: the same statements as
-// TestSlowQueryLog, all far under a one-hour threshold, log nothing.
-func TestSlowQueryLogQuietUnderThreshold(t *testing.T) {
-	t.Parallel()
-	var buf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := storetest.Open(t, store.Config{
-		SQLitePath: filepath.Join(t.TempDir(), "coffer.db"), SlowQuery: time.Hour, Logger: logger,
-	})
-	storetest.Migrate(t, s)
-	if err := s.SetMeta(t.Context(), "k", []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Tx(t.Context(), func(tx *store.Tx) error {
-		_, err := tx.Meta(t.Context(), "k")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.ListEnvironments(t.Context(), "no-such-project"); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	out := buf.String()
-	mu.Unlock()
-	if strings.Contains(out, "slow query") {
-		t.Errorf("a fast query was logged as slow:\n%s", out)
-	}
-}
-
-type lockedWriter struct {
-	w  *bytes.Buffer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

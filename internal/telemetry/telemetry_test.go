@@ -10,12 +10,12 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/httpx"
+	"github.com/cofferhq/coffer/internal/logtest"
 	"github.com/cofferhq/coffer/internal/store"
 	"github.com/cofferhq/coffer/internal/telemetry"
 	"github.com/cofferhq/coffer/internal/telemetry/telemetrytest"
@@ -25,23 +25,6 @@ const route = "GET /api/v1/projects/{project}"
 
 // canary is planted in every part of a request that must never be sent.
 const canary = "CANARY-7f3a-do-not-send"
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // request sends a browser-like request full of canaries through h.
 func request(h http.Handler) *httptest.ResponseRecorder {
@@ -82,7 +65,7 @@ func TestTracingExportsRequestAndQuerySpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	logger := slog.New(telemetry.LogHandler(slog.NewJSONHandler(logs, nil)))
 	st, err := store.Open(ctx, store.Config{SQLitePath: filepath.Join(t.TempDir(), "t.db"), Logger: logger, Tracer: tr.Tracer()})
 	if err != nil {
