@@ -108,41 +108,52 @@ func (q queries) insertAudit(ctx context.Context, events []*coffer.AuditEvent) e
 // pgInsertAudit moves the head from $19 to the last event and writes the
 // whole batch in one statement of fixed text: one array per column, so a
 // batch of any size binds 19 parameters. If the head is not at $19 the
-// UPDATE matches nothing and, joined to it, neither does the INSERT.
+// UPDATE matches nothing and, joined to it, neither does the INSERT. The
+// arrays come as array literals in text parameters (see pgArray).
 const pgInsertAudit = `WITH head AS (
 	UPDATE audit_head SET seq = $17, hash = $18 WHERE id = 1 AND seq = $19 RETURNING 1 AS moved
 )
 INSERT INTO audit_events (` + auditColumns + `)
 SELECT t.seq, t.id::uuid, t.occurred_at, t.actor_type, t.actor_id, t.action, t.outcome, t.project_id,
 	t.environment_id, t.target, t.keys, t.ip, t.user_agent, t.request_id, t.prev_hash, t.hash
-FROM head, unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-	$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-	$15::bytea[], $16::bytea[])
+FROM head, unnest($1::text::bigint[], $2::text::text[], $3::text::bigint[], $4::text::text[],
+	$5::text::text[], $6::text::text[], $7::text::text[], $8::text::text[], $9::text::text[],
+	$10::text::text[], $11::text::text[], $12::text::text[], $13::text::text[], $14::text::text[],
+	$15::text::bytea[], $16::text::bytea[])
 	AS t(seq, id, occurred_at, actor_type, actor_id, action, outcome, project_id,
 		environment_id, target, keys, ip, user_agent, request_id, prev_hash, hash)`
 
 func (q queries) insertAuditArrays(ctx context.Context, head int64, events []*coffer.AuditEvent) error {
-	n := len(events)
-	var (
-		seqs, times                                     = make([]int64, n), make([]int64, n)
-		ids, actorTypes, actorIDs, actions, outcomes    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		projects, envs, targets, keys, ips, agents, rqs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		prevs, hashes                                   = make([][]byte, n), make([][]byte, n)
-	)
+	keys := make([]string, len(events))
 	for i, e := range events {
 		k, err := json.Marshal(e.Keys)
 		if err != nil {
 			return fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
 		}
-		seqs[i], ids[i], times[i], actorTypes[i], actorIDs[i], actions[i], outcomes[i] =
-			e.Seq, e.ID, micros(e.Time), string(e.ActorType), e.ActorID, e.Action, e.Outcome
-		projects[i], envs[i], targets[i], keys[i], ips[i], agents[i], rqs[i] =
-			e.ProjectID, e.EnvironmentID, e.Target, string(k), e.IP, e.UserAgent, e.RequestID
-		prevs[i], hashes[i] = nonNil(e.PrevHash), nonNil(e.Hash)
+		keys[i] = string(k)
 	}
-	last := events[n-1]
-	written, err := q.exec(ctx, pgInsertAudit, seqs, ids, times, actorTypes, actorIDs, actions, outcomes,
-		projects, envs, targets, keys, ips, agents, rqs, prevs, hashes, last.Seq, nonNil(last.Hash), head)
+	text := func(field func(*coffer.AuditEvent) string) string {
+		return pgTextArray(len(events), func(i int) string { return field(events[i]) })
+	}
+	last := events[len(events)-1]
+	written, err := q.exec(ctx, pgInsertAudit,
+		pgIntArray(len(events), func(i int) int64 { return events[i].Seq }),
+		text(func(e *coffer.AuditEvent) string { return e.ID }),
+		pgIntArray(len(events), func(i int) int64 { return micros(events[i].Time) }),
+		text(func(e *coffer.AuditEvent) string { return string(e.ActorType) }),
+		text(func(e *coffer.AuditEvent) string { return e.ActorID }),
+		text(func(e *coffer.AuditEvent) string { return e.Action }),
+		text(func(e *coffer.AuditEvent) string { return e.Outcome }),
+		text(func(e *coffer.AuditEvent) string { return e.ProjectID }),
+		text(func(e *coffer.AuditEvent) string { return e.EnvironmentID }),
+		text(func(e *coffer.AuditEvent) string { return e.Target }),
+		pgTextArray(len(events), func(i int) string { return keys[i] }),
+		text(func(e *coffer.AuditEvent) string { return e.IP }),
+		text(func(e *coffer.AuditEvent) string { return e.UserAgent }),
+		text(func(e *coffer.AuditEvent) string { return e.RequestID }),
+		pgByteaArray(len(events), func(i int) []byte { return events[i].PrevHash }),
+		pgByteaArray(len(events), func(i int) []byte { return events[i].Hash }),
+		last.Seq, nonNil(last.Hash), head)
 	if err != nil {
 		return dbError(err, "insert audit events", "", "Audit event already exists.")
 	}

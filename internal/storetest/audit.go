@@ -196,4 +196,26 @@ func testAudit(t *testing.T, s *store.Store) {
 		equal(t, "head", head, next.Seq)
 		equal(t, "head hash", headHash, next.Hash)
 	})
+	t.Run("AppendAfterHeadKeepsEveryCharacter", func(t *testing.T) {
+		// The batch's columns travel as array literals on PostgreSQL: what
+		// the literal syntax gives meaning to must come back as written.
+		seq, hash, err := s.LockAuditHead(ctx)
+		check(t, err)
+		var batch []*coffer.AuditEvent
+		for i, text := range []string{`quote " back \ slash \"`, `{braces},commas, "NULL"`, "NULL", "", " spaced ", "日本 🔑 é"} {
+			e := event(coffer.AuditSecretsRead, p1, env1, text, at(time.Duration(i)*time.Millisecond))
+			e.Target, e.UserAgent, e.IP, e.RequestID = text, text, text, text
+			e.Keys = []string{"K", text}
+			e.Seq, e.PrevHash, e.Hash = seq+int64(i)+1, hash, []byte{0, '\\', '"', 0xff, byte(i)}
+			hash = e.Hash
+			batch = append(batch, e)
+		}
+		batch[0].PrevHash = nil // the first event of a chain has none
+		ok, err := s.AppendAuditAfter(ctx, batch)
+		check(t, err)
+		equal(t, "appended", ok, true)
+		got, err := s.ScanAudit(ctx, seq, 10)
+		check(t, err)
+		equal(t, "events read back", got, batch)
+	})
 }
