@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useParams } from 'react-router';
 import { Field } from '../components/Field';
 import { QueryList } from '../components/QueryList';
+import { Table } from '../components/Table';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useAudit, type AuditFilters } from '../lib/queries/audit';
@@ -72,37 +73,24 @@ export default function AuditPage() {
       </form>
       <QueryList query={audit} loading="Loading audit events" rows={5} empty="No events match.">
         {(events) => (
-          <div className="table-wrap">
-            <table className="audit">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Outcome</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.map((ev) => (
-                  <tr key={ev.id}>
-                    <td data-label="When">{formatTime(ev.time)}</td>
-                    <th scope="row" data-label="Action">
-                      <code>{ev.action}</code>
-                    </th>
-                    <td data-label="Target">
-                      {ev.environment && <span className="badge">{ev.environment}</span>} {ev.target}
-                      {ev.keys && ev.keys.length > 0 && <span className="muted small"> {ev.keys.join(', ')}</span>}
-                    </td>
-                    <td data-label="Actor" className="small">
-                      {ev.actor.type} <span className="muted">{ev.actor.id}</span>
-                    </td>
-                    <td data-label="Outcome">{ev.outcome}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table className="audit" columns={['When', 'Action', 'Target', 'Actor', 'Outcome']}>
+            {events.map((ev) => (
+              <tr key={ev.id}>
+                <td data-label="When">{formatTime(ev.time)}</td>
+                <th scope="row" data-label="Action">
+                  <code>{ev.action}</code>
+                </th>
+                <td data-label="Target">
+                  {ev.environment && <span className="badge">{ev.environment}</span>} {ev.target}
+                  {ev.keys && ev.keys.length > 0 && <span className="muted small"> {ev.keys.join(', ')}</span>}
+                </td>
+                <td data-label="Actor" className="small">
+                  {ev.actor.type} <span className="muted">{ev.actor.id}</span>
+                </td>
+                <td data-label="Outcome">{ev.outcome}</td>
+              </tr>
+            ))}
+          </Table>
         )}
       </QueryList>
       {audit.hasNextPage && (

@@ -3,6 +3,7 @@ import { useParams } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field } from '../components/Field';
 import { QueryList } from '../components/QueryList';
+import { Table } from '../components/Table';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import {
@@ -31,27 +32,11 @@ export default function EnvironmentsPage() {
       {canManage && <CreateEnvironment project={project} />}
       <QueryList query={envs} loading="Loading environments" empty="This project has no environments.">
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Environments of {project}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Slug</th>
-                  <th scope="col">Revision</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((e) => (
-                  <EnvironmentRow key={e.id} project={project} env={e} canManage={canManage} onDelete={() => setDeleting(e)} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption={`Environments of ${project}`} columns={['Name', 'Slug', 'Revision', 'Created']} actions>
+            {items.map((e) => (
+              <EnvironmentRow key={e.id} project={project} env={e} canManage={canManage} onDelete={() => setDeleting(e)} />
+            ))}
+          </Table>
         )}
       </QueryList>
       {deleting && (

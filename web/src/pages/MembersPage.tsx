@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorState } from '../components/ErrorState';
 import { Field } from '../components/Field';
 import { QueryList } from '../components/QueryList';
+import { Table } from '../components/Table';
 import type { Schemas } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useAuthStatus, useMe } from '../lib/queries/me';
@@ -47,34 +48,18 @@ export default function MembersPage() {
       {atLeast(caller, 'admin') && <AddMember project={project} grantable={memberControls(caller, 'viewer', false).grantable} />}
       <QueryList query={members} loading="Loading members" empty="No members.">
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Members of {project}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Member since</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((m) => (
-                  <MemberRow
-                    key={m.user_id}
-                    project={project}
-                    member={m}
-                    isSelf={m.user_id === me}
-                    controls={memberControls(caller, m.role, m.user_id === me)}
-                    onRemove={() => setRemoving(m)}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table caption={`Members of ${project}`} columns={['Name', 'Email', 'Role', 'Member since']} actions>
+            {items.map((m) => (
+              <MemberRow
+                key={m.user_id}
+                project={project}
+                member={m}
+                isSelf={m.user_id === me}
+                controls={memberControls(caller, m.role, m.user_id === me)}
+                onRemove={() => setRemoving(m)}
+              />
+            ))}
+          </Table>
         )}
       </QueryList>
       <PendingInvitations project={project} caller={caller} />

@@ -6,6 +6,7 @@ import { QueryView } from '../components/QueryList';
 import { SecretForm } from '../components/SecretForm';
 import { SecretHistory } from '../components/SecretHistory';
 import { SecretRow } from '../components/SecretRow';
+import { Table } from '../components/Table';
 import { download } from '../lib/download';
 import { useProject } from '../lib/queries/projects';
 import { exportSecrets, useDeleteSecret, usePutSecret, useSecrets } from '../lib/queries/secrets';
@@ -104,42 +105,29 @@ export default function SecretsPage() {
           ) : rows.length === 0 ? (
             <EmptyState title="No secret matches your search." />
           ) : (
-            <div className="table-wrap">
-              <table className="secrets">
-                <caption className="visually-hidden">
-                  Secrets of {env}, revision {bundle.revision}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Key</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Comment</th>
-                    <th scope="col">Version</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((s) => (
-                    <SecretRow
-                      key={s.key}
-                      where={where}
-                      secret={s}
-                      revealAll={revealAll}
-                      canWrite={canWrite}
-                      onHistory={() => setHistory(s.key)}
-                      onDelete={() =>
-                        del.mutate(s.key, {
-                          onSuccess: () => toast.success(`${s.key} deleted.`),
-                          onError: (e) => toast.error(e),
-                        })
-                      }
-                    />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              className="secrets"
+              caption={`Secrets of ${env}, revision ${bundle.revision}`}
+              columns={['Key', 'Value', 'Comment', 'Version']}
+              actions
+            >
+              {rows.map((s) => (
+                <SecretRow
+                  key={s.key}
+                  where={where}
+                  secret={s}
+                  revealAll={revealAll}
+                  canWrite={canWrite}
+                  onHistory={() => setHistory(s.key)}
+                  onDelete={() =>
+                    del.mutate(s.key, {
+                      onSuccess: () => toast.success(`${s.key} deleted.`),
+                      onError: (e) => toast.error(e),
+                    })
+                  }
+                />
+              ))}
+            </Table>
           )
         }
       </QueryView>

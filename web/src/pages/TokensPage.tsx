@@ -4,6 +4,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field } from '../components/Field';
 import { ShownOnce } from '../components/ShownOnce';
 import { QueryList } from '../components/QueryList';
+import { Table } from '../components/Table';
 import type { Schemas } from '../lib/api';
 import { expiryAt, expiryChoices, dayValue, type ExpiryChoice } from '../lib/expiry';
 import { formatRelative, formatTime } from '../lib/format';
@@ -30,42 +31,27 @@ export default function TokensPage() {
       {secret ? <ShownOnce secret={secret} onDone={() => setSecret(null)} /> : <CreateToken project={project} onCreated={setSecret} />}
       <QueryList query={tokens} loading="Loading tokens" rows={2} empty="No service tokens.">
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((t) => (
-                  <tr key={t.id}>
-                    <th scope="row">{t.name}</th>
-                    <td data-label="Scope">
-                      {t.environments.join(', ')} · {t.access === 'read' ? 'read' : 'read & write'}
-                    </td>
-                    <td data-label="Last used">
-                      <When iso={t.last_used_at} none="Never" now={now} />
-                    </td>
-                    <td data-label="Expires">
-                      <Expiry iso={t.expires_at} now={now} />
-                    </td>
-                    <td className="row-actions">
-                      <button type="button" className="button-small danger" aria-label={`Revoke ${t.name}`} onClick={() => setRevoking(t)}>
-                        Revoke
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Name', 'Scope', 'Last used', 'Expires']} actions>
+            {items.map((t) => (
+              <tr key={t.id}>
+                <th scope="row">{t.name}</th>
+                <td data-label="Scope">
+                  {t.environments.join(', ')} · {t.access === 'read' ? 'read' : 'read & write'}
+                </td>
+                <td data-label="Last used">
+                  <When iso={t.last_used_at} none="Never" now={now} />
+                </td>
+                <td data-label="Expires">
+                  <Expiry iso={t.expires_at} now={now} />
+                </td>
+                <td className="row-actions">
+                  <button type="button" className="button-small danger" aria-label={`Revoke ${t.name}`} onClick={() => setRevoking(t)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </QueryList>
       {revoking && (
