@@ -148,3 +148,42 @@ func TestEnvironmentEventsReachEveryInstance(t *testing.T) {
 		t.Fatalf("service token on B got %+v first, want the secret at %d: qa is outside its scope", fr, rev+1)
 	}
 }
+
+// TestEventsSubscriptionFollowsARename: renaming an environment that a
+// connection watches keeps the subscription. The periodic access check
+// finds the environment by id, not by the slug it was subscribed with;
+// events after the rename carry the new slug; and the client unsubscribes
+// by the new slug.
+func TestEventsSubscriptionFollowsARename(t *testing.T) {
+	eachStore(t, func(t *testing.T, backend string) {
+		s := startServer(t, backend, nil, func(m *Main) { m.FeedLimits.RecheckInterval = 200 * time.Millisecond })
+		ctx := t.Context()
+		owner, token, _ := s.owner(t, "owner", "shop")
+		project := ok(owner.Project(ctx, "shop")).get(t)
+		dev := ok(owner.Environment(ctx, "shop", "dev")).get(t)
+		f := dialFeed(t, s, bearerHeader(token), nil)
+		_, rev := f.subscribe("shop", "dev", nil)
+
+		renamed := api.Slug("development")
+		ok(owner.UpdateEnvironment(ctx, "shop", "dev", api.UpdateEnvironmentRequest{Slug: &renamed})).get(t)
+		wantFrame(t, "watcher", f.mustNext(), "environment.updated", project, dev.ID, "development")
+		time.Sleep(time.Second) // several access checks
+
+		write := func(key string) {
+			t.Helper()
+			if _, _, err := owner.PutSecret(ctx, "shop", "development", key, api.PutSecretRequest{Value: "x"}); err != nil {
+				t.Fatalf("put %s: %v", key, err)
+			}
+		}
+		write("AFTER")
+		fr := f.mustNext()
+		wantFrame(t, "watcher", fr, "secret.created", project, dev.ID, "development")
+		if fr.Revision != rev+1 {
+			t.Errorf("secret.created at revision %d, want %d", fr.Revision, rev+1)
+		}
+
+		f.send(map[string]any{"type": "unsubscribe", "project": "shop", "environment": "development"})
+		write("UNHEARD")
+		f.quiet(300*time.Millisecond, "a connection that unsubscribed by the new slug")
+	})
+}

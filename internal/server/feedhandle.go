@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/cofferhq/coffer"
@@ -132,7 +133,10 @@ func (c *feedConn) deliver(e coffer.Event) {
 		c.deliverLifecycle(e)
 		return
 	}
-	if e.EnvironmentID == "" { // project-wide: members
+	if e.EnvironmentID == "" { // project-wide: members, the project itself
+		if e.Type == coffer.EventProjectUpdated {
+			c.rename(e)
+		}
 		if c.watchesProject(e.ProjectID) {
 			c.sendEvent(e)
 		}
@@ -169,10 +173,42 @@ func (c *feedConn) deliverLifecycle(e coffer.Event) {
 	if fs == nil && (!c.watchesProject(e.ProjectID) || !c.mayRead(e)) {
 		return
 	}
+	if fs != nil && e.Type == coffer.EventEnvironmentUpdated {
+		c.rename(e)
+	}
 	c.sendEvent(e)
 	if fs != nil && e.Type == coffer.EventEnvironmentDeleted {
 		c.drop(fs)
 		c.send(errorMessage(fs.scope.Project, fs.scope.Environment, coffer.Errorf(coffer.ENOTFOUND, "Environment not found.")))
+	}
+}
+
+// rename gives the subscriptions e names the slugs e carries, so that the
+// client unsubscribes by, and errors name, the slugs as they are now. A
+// subscription's scope never changes in place (scopes reads it without
+// waiting for the connection's work): a renamed one is a copy.
+func (c *feedConn) rename(e coffer.Event) {
+	var subs feedSubs
+	for i, fs := range c.subs {
+		scope := fs.scope
+		if scope.ProjectID == e.ProjectID && e.Project != "" {
+			scope.Project = e.Project
+		}
+		if scope.EnvironmentID == e.EnvironmentID && e.Environment != "" {
+			scope.Environment = e.Environment
+		}
+		if scope == fs.scope {
+			continue
+		}
+		if subs == nil {
+			subs = slices.Clone(c.subs)
+		}
+		moved := *fs
+		moved.scope = scope
+		subs[i] = &moved
+	}
+	if subs != nil {
+		c.setSubs(subs)
 	}
 }
 

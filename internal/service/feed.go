@@ -91,16 +91,22 @@ func (s *Service) Changes(ctx context.Context, project, env string, since int64,
 // returns the environment's revision (possibly a second old), by which a
 // feed notices an event that never reached it.
 func (s *Service) FeedAccess(ctx context.Context, sc FeedScope) (revision int64, err error) {
+	// By id: the slugs the client subscribed with may have been renamed
+	// since, which changes nothing of what it may read.
 	p, err := s.Store.ProjectByID(ctx, sc.ProjectID)
 	if err != nil {
 		return 0, notFoundAs(err, "Project not found.")
 	}
-	got, err := s.feedScope(ctx, p.Slug, sc.Environment)
+	env, err := s.Store.EnvironmentByID(ctx, sc.EnvironmentID)
+	if err != nil || env.ProjectID != p.ID {
+		return 0, notFoundAs(err, "Environment not found.")
+	}
+	got, err := s.feedScope(ctx, p.Slug, env.Slug)
 	if err != nil {
 		return 0, err
 	}
 	if got.env.ID != sc.EnvironmentID {
-		return 0, errEnvNotFound // deleted, and another made under the same slug
+		return 0, errEnvNotFound // deleted and made again meanwhile
 	}
 	return got.env.Revision, nil
 }
