@@ -153,7 +153,7 @@ func TestEnvironmentEventsReachEveryInstance(t *testing.T) {
 // connection watches keeps the subscription. The periodic access check
 // finds the environment by id, not by the slug it was subscribed with;
 // events after the rename carry the new slug; and the client unsubscribes
-// by the new slug.
+// by the new slugs, of the environment and then of the project.
 func TestEventsSubscriptionFollowsARename(t *testing.T) {
 	eachStore(t, func(t *testing.T, backend string) {
 		s := startServer(t, backend, nil, func(m *Main) { m.FeedLimits.RecheckInterval = 200 * time.Millisecond })
@@ -182,8 +182,15 @@ func TestEventsSubscriptionFollowsARename(t *testing.T) {
 			t.Errorf("secret.created at revision %d, want %d", fr.Revision, rev+1)
 		}
 
-		f.send(map[string]any{"type": "unsubscribe", "project": "shop", "environment": "development"})
-		write("UNHEARD")
+		store := api.Slug("store")
+		ok(owner.UpdateProject(ctx, "shop", api.UpdateProjectRequest{Slug: &store})).get(t)
+		if fr := f.mustNext(); fr.Type != "project.updated" || fr.Project != "store" {
+			t.Fatalf("watcher got %+v, want project.updated to store", fr)
+		}
+		f.send(map[string]any{"type": "unsubscribe", "project": "store", "environment": "development"})
+		if _, _, err := owner.PutSecret(ctx, "store", "development", "UNHEARD", api.PutSecretRequest{Value: "x"}); err != nil {
+			t.Fatal(err)
+		}
 		f.quiet(300*time.Millisecond, "a connection that unsubscribed by the new slug")
 	})
 }
