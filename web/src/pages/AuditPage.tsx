@@ -73,7 +73,7 @@ export default function AuditPage() {
       </form>
       <QueryList query={audit} loading="Loading audit events" rows={5} empty="No events match.">
         {(events) => (
-          <Table className="audit" columns={['When', 'Action', 'Target', 'Actor', 'Outcome']}>
+          <Table caption={`Audit events of ${project}`} className="audit" columns={['When', 'Action', 'Target', 'Actor', 'Outcome']}>
             {events.map((ev) => (
               <tr key={ev.id}>
                 <td data-label="When">{formatTime(ev.time)}</td>

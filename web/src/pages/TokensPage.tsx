@@ -31,7 +31,7 @@ export default function TokensPage() {
       {secret ? <ShownOnce secret={secret} onDone={() => setSecret(null)} /> : <CreateToken project={project} onCreated={setSecret} />}
       <QueryList query={tokens} loading="Loading tokens" rows={2} empty="No service tokens.">
         {(items) => (
-          <Table columns={['Name', 'Scope', 'Last used', 'Expires']} actions>
+          <Table caption={`Service tokens of ${project}`} columns={['Name', 'Scope', 'Last used', 'Expires']} actions>
             {items.map((t) => (
               <tr key={t.id}>
                 <th scope="row">{t.name}</th>
