@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -185,7 +184,7 @@ func TestSecretRoutesNeverCompressed(t *testing.T) {
 		"POST /api/v1/projects/{project}/environments/{env}/secrets/{key}/rollback": {bearer: true, body: `{"version":1}`},
 		"POST /api/v1/projects/{project}/tokens":                                    {bearer: true, body: `{"name":"` + jsonEscape(name) + `","environments":` + string(envList) + `,"access":"read"}`},
 	}
-	send := func(method, path string, cl call) (status int, encoding string, size int) {
+	request := func(method, path string, cl call) (status int, encoding string, size int) {
 		t.Helper()
 		path = strings.NewReplacer("{project}", "shop", "{env}", "dev", "{key}", "KEY").Replace(path)
 		req, err := http.NewRequestWithContext(ctx, method, s.URL+path, strings.NewReader(cl.body))
@@ -203,15 +202,7 @@ func TestSecretRoutesNeverCompressed(t *testing.T) {
 		for k, v := range cl.header {
 			req.Header.Set(k, v)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, b := exchange(t, http.DefaultClient, req)
 		return resp.StatusCode, resp.Header.Get("Content-Encoding"), len(b)
 	}
 
@@ -231,7 +222,7 @@ func TestSecretRoutesNeverCompressed(t *testing.T) {
 			t.Errorf("%s is flagged secret: add a request for it here", route)
 			continue
 		}
-		status, enc, size := send(rt.Method, rt.Path, cl)
+		status, enc, size := request(rt.Method, rt.Path, cl)
 		switch {
 		case status >= 300:
 			t.Errorf("%s: status %d", route, status)
@@ -247,7 +238,7 @@ func TestSecretRoutesNeverCompressed(t *testing.T) {
 		t.Errorf("%d routes here, %d served: a route is gone or renamed", len(calls), len(routes))
 	}
 	// The control: the same big user, from a route that is not secret.
-	if status, enc, size := send("GET", "/api/v1/me", call{bearer: true}); status != 200 || enc == "" {
+	if status, enc, size := request("GET", "/api/v1/me", call{bearer: true}); status != 200 || enc == "" {
 		t.Errorf("GET /api/v1/me: status %d, Content-Encoding %q (%d bytes): compression is not on, so the checks above prove nothing", status, enc, size)
 	}
 }

@@ -27,7 +27,15 @@ func get(t *testing.T, s *testServer, path string) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "text/html")
-	resp, err := (&http.Client{Transport: contractTransport{t: t, next: http.DefaultTransport}}).Do(req)
+	resp, b := exchange(t, &http.Client{Transport: contractTransport{t: t, next: http.DefaultTransport}}, req)
+	return resp, string(b)
+}
+
+// exchange sends req with hc and returns the response with its body read and
+// closed, failing the test when the exchange fails.
+func exchange(t *testing.T, hc *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +44,7 @@ func get(t *testing.T, s *testServer, path string) (*http.Response, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp, string(b)
+	return resp, b
 }
 
 // TestAPIDocs: /api/docs answers the API reference page with the same
