@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
 )
@@ -24,13 +25,15 @@ type sealedBundle struct {
 	projectID string
 	revision  int64
 	secrets   []*coffer.Secret
+	derived   atomic.Value // see Bundle.Derived
 	size      int
 }
 
 func newSealedBundle(projectID string, revision int64, secrets []*coffer.Secret) *sealedBundle {
 	b := &sealedBundle{projectID: projectID, revision: revision, secrets: secrets}
 	for _, s := range secrets {
-		b.size += len(s.Ciphertext) + len(s.Key) + len(s.Comment) + 200 // the struct and its strings
+		// The struct, its strings, and as much again derived from them.
+		b.size += len(s.Ciphertext) + 2*(len(s.Key)+len(s.Comment)) + 400
 	}
 	return b
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/barrier"
@@ -23,7 +24,12 @@ type Bundle struct {
 	Secrets     []*coffer.Secret
 	Values      [][]byte
 	NotModified bool // the caller already has this revision
-	buf         *[]byte
+	// Derived keeps what a caller derives from Secrets, such as their
+	// rendered metadata, for as long as this revision stays cached, so
+	// that the work is done once per revision instead of once per read.
+	// Nil when the rows were read for this answer alone (Since).
+	Derived *atomic.Value
+	buf     *[]byte
 }
 
 // bundleValues recycles the buffers bulk reads open values into; each is
@@ -120,7 +126,7 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 		if err != nil {
 			return nil, err
 		}
-		b.Revision, b.Secrets = bundle.revision, bundle.secrets
+		b.Revision, b.Secrets, b.Derived = bundle.revision, bundle.secrets, &bundle.derived
 	}
 	dek, err := s.dek(sc.project)
 	if err != nil {

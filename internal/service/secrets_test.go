@@ -194,4 +194,25 @@ func TestBulkReadCacheAcrossInstances(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("DerivedIsKeptPerCachedRevision", func(t *testing.T) {
+		first, second := b.read(t, ctx, BundleQuery{}), b.read(t, ctx, BundleQuery{})
+		defer first.Close()
+		defer second.Close()
+		if first.Derived == nil || first.Derived != second.Derived {
+			t.Fatalf("two reads of one cached revision have derived slots %p and %p, want one", first.Derived, second.Derived)
+		}
+		since := first.Revision - 1
+		partial := b.read(t, ctx, BundleQuery{Since: &since})
+		defer partial.Close()
+		if partial.Derived != nil {
+			t.Fatal("a read since a revision shares a derived slot, but its rows are its own")
+		}
+		a.write(t, ctx, "v6")
+		next := a.read(t, ctx, BundleQuery{})
+		defer next.Close()
+		if next.Revision == first.Revision || next.Derived == first.Derived {
+			t.Fatalf("revision %d shares the derived slot of revision %d", next.Revision, first.Revision)
+		}
+	})
 }
