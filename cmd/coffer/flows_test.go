@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,58 @@ func TestSecretLifecycle(t *testing.T) {
 		back := ok(c.RollbackSecret(ctx, "shop", "dev", "DB_URL", 2)).get(t)
 		if back.Version != 5 || *back.Value != "postgres://two" {
 			t.Fatalf("restore: %+v", back)
+		}
+	})
+}
+
+// A deleted secret stays restorable for DELETED_SECRET_RETENTION; then the
+// cleanup job destroys its values and keeps the record of the deletion.
+func TestDeletedSecretValuesArePurgedAfterRetention(t *testing.T) {
+	eachStore(t, func(t *testing.T, backend string) {
+		s := startServer(t, backend, map[string]string{"DELETED_SECRET_RETENTION": "2h"})
+		c, _ := s.signup(t, "owner")
+		ctx := t.Context()
+		ok(c.CreateProject(ctx, api.CreateProjectRequest{Slug: "shop", Name: "Shop"})).get(t)
+		mustPut(t, c, "OLD", "v1", "")
+		mustPut(t, c, "OLD", "v2", "")
+		mustPut(t, c, "KEPT", "k1", "")
+		noErr(t, c.DeleteSecret(ctx, "shop", "dev", "OLD"))
+		deletedAt := ok(c.Secrets(ctx, "shop", "dev", client.SecretsOptions{})).get(t).Bundle.Revision
+		cleanup := func(after time.Duration) {
+			t.Helper()
+			if err := s.cleanupJob(func() time.Time { return time.Now().Add(after) }).Run(ctx); err != nil {
+				t.Fatalf("cleanup %s on: %v", after, err)
+			}
+		}
+		history := func(key string) (versions []int64) {
+			t.Helper()
+			for _, v := range ok(c.SecretVersions(ctx, "shop", "dev", key, "", 0)).get(t).Versions {
+				versions = append(versions, v.Version)
+			}
+			return versions
+		}
+
+		cleanup(time.Hour)
+		if got := history("OLD"); !slices.Equal(got, []int64{3, 2, 1}) {
+			t.Fatalf("inside the retention OLD has versions %v, want 3 2 1", got)
+		}
+		cleanup(3 * time.Hour)
+		if got := history("OLD"); !slices.Equal(got, []int64{3}) {
+			t.Fatalf("after the retention OLD has versions %v, want the deletion (3) only", got)
+		}
+		_, err := c.RollbackSecret(ctx, "shop", "dev", "OLD", 2)
+		wantStatus(t, err, http.StatusNotFound)
+		if got := history("KEPT"); !slices.Equal(got, []int64{1}) {
+			t.Fatalf("a live secret lost versions: %v", got)
+		}
+		since := deletedAt - 1
+		delta := ok(c.Secrets(ctx, "shop", "dev", client.SecretsOptions{Since: &since})).get(t).Bundle
+		if len(delta.Secrets) != 1 || delta.Secrets[0].Key != "OLD" || !delta.Secrets[0].Deleted {
+			t.Fatalf("since %d after the purge: %+v, want OLD's deletion", since, delta.Secrets)
+		}
+		mustPut(t, c, "OLD", "v4", "")
+		if got := history("OLD"); !slices.Equal(got, []int64{4, 3}) {
+			t.Fatalf("written again, OLD has versions %v, want 4 3", got)
 		}
 	})
 }

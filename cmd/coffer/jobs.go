@@ -62,6 +62,13 @@ func (m *Main) openReplicas(ctx context.Context) (*service.Replicas, error) {
 	}), nil
 }
 
+// cleanupJob is the job that deletes what has ended, by the configured
+// retention.
+func (m *Main) cleanupJob(now func() time.Time) jobs.Job {
+	keep := jobs.Retention{Credentials: jobs.CredentialRetention, DeletedSecrets: m.Config.DeletedSecretRetention}
+	return jobs.Cleanup(m.Store, m.Config.CleanupInterval, keep, m.Logger, now)
+}
+
 // startBackground starts the replica watcher and the jobs.
 func (m *Main) startBackground(replicas *service.Replicas) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -77,7 +84,7 @@ func (m *Main) startBackground(replicas *service.Replicas) {
 		Leases: m.Store, Holder: instanceID(), TTL: m.Config.JobLeaseTTL, Logger: m.Logger,
 		OnRun: m.Metrics.JobRun, OnLeader: m.Metrics.JobLeader, Go: m.goSafe,
 	})
-	m.bg.jobs.Start(jobs.Cleanup(m.Store, m.Config.CleanupInterval, jobs.Retention, m.Logger, time.Now))
+	m.bg.jobs.Start(m.cleanupJob(time.Now))
 }
 
 // stopBackground stops the jobs, releasing their leases so that another

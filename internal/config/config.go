@@ -99,6 +99,9 @@ type Config struct {
 
 	JobLeaseTTL     time.Duration // how long a background job's lease lasts unless renewed
 	CleanupInterval time.Duration // how often ended sessions and tokens are purged
+	// DeletedSecretRetention is how long a deleted secret's values stay
+	// restorable before cleanup destroys them.
+	DeletedSecretRetention time.Duration
 
 	TLSCertFile      string
 	TLSKeyFile       string

@@ -80,6 +80,7 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 
 	c.JobLeaseTTL = l.duration("JOB_LEASE_TTL", 30*time.Second, time.Second, time.Hour)
 	c.CleanupInterval = l.duration("CLEANUP_INTERVAL", time.Hour, time.Second, 7*24*time.Hour)
+	c.DeletedSecretRetention = l.duration("DELETED_SECRET_RETENTION", 30*24*time.Hour, time.Hour, 10*365*24*time.Hour)
 
 	l.tls(c)
 

@@ -27,7 +27,7 @@ func TestLoad_DevelopmentDefaults(t *testing.T) {
 		SignupMode: SignupOpen, LogLevel: slog.LevelInfo, LogFormat: "text",
 		RateLimitWindow: time.Minute, RateLimitMaxRequests: 600, RateLimitAuthPerMin: 30, RateLimitTokenPerMin: 6000,
 		ShutdownDrain: 5 * time.Second, ShutdownTimeout: 20 * time.Second,
-		JobLeaseTTL: 30 * time.Second, CleanupInterval: time.Hour,
+		JobLeaseTTL: 30 * time.Second, CleanupInterval: time.Hour, DeletedSecretRetention: 30 * 24 * time.Hour,
 		DiskMinFreeMB: 512, MaxBodyBytes: 1 << 20, MaxImportBytes: 8 << 20, BcryptCost: 12,
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -207,6 +207,8 @@ func TestLoad_Variables(t *testing.T) {
 		{"JobLeaseTTLTooShort", devEnv("JOB_LEASE_TTL", "100ms"), nil, "JOB_LEASE_TTL", nil},
 		{"CleanupInterval", devEnv("CLEANUP_INTERVAL", "15m"), func(c *Config) bool { return c.CleanupInterval == 15*time.Minute }, "", nil},
 		{"CleanupIntervalZero", devEnv("CLEANUP_INTERVAL", "0s"), nil, "CLEANUP_INTERVAL", nil},
+		{"DeletedSecretRetention", devEnv("DELETED_SECRET_RETENTION", "2160h"), func(c *Config) bool { return c.DeletedSecretRetention == 90*24*time.Hour }, "", nil},
+		{"DeletedSecretRetentionTooShort", devEnv("DELETED_SECRET_RETENTION", "10m"), nil, "DELETED_SECRET_RETENTION", nil},
 		{"TLSPair", devEnv("TLS_CERT_FILE", "/c.pem", "TLS_KEY_FILE", "/k.pem", "HTTP_REDIRECT_ADDR", ":80"),
 			func(c *Config) bool { return c.TLS() && c.TLSKeyFile == "/k.pem" && c.HTTPRedirectAddr == ":80" }, "",
 			map[string]string{"/c.pem": "cert", "/k.pem": "key"}},

@@ -88,6 +88,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Duration("job_lease_ttl", c.JobLeaseTTL),
 		slog.Duration("cleanup_interval", c.CleanupInterval),
+		slog.Duration("deleted_secret_retention", c.DeletedSecretRetention),
 		slog.String("tls_cert_file", c.TLSCertFile),
 		slog.String("tls_key_file", c.TLSKeyFile),
 		slog.String("http_redirect_addr", c.HTTPRedirectAddr),

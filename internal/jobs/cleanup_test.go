@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 	"time"
@@ -8,14 +9,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/store"
 	"github.com/cofferhq/coffer/internal/storetest"
 )
 
 func TestCleanup(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	old := now.Add(-Retention - time.Hour)    // ended before the window
-	recent := now.Add(-Retention + time.Hour) // ended inside it
+	old := now.Add(-CredentialRetention - time.Hour)    // ended before the window
+	recent := now.Add(-CredentialRetention + time.Hour) // ended inside it
 	ptr := func(t time.Time) *time.Time { return &t }
 	tests := []struct {
 		name    string
@@ -48,12 +50,19 @@ func TestCleanup(t *testing.T) {
 			}
 		}
 	}
-	job := Cleanup(st, time.Hour, Retention, slog.New(slog.DiscardHandler), func() time.Time { return now })
+	sweeper := &purgeRecorder{Store: st}
+	keep := Retention{Credentials: CredentialRetention, DeletedSecrets: 30 * 24 * time.Hour}
+	job := Cleanup(sweeper, time.Hour, keep, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	if job.Name != CleanupName {
 		t.Fatalf("job name %q", job.Name)
 	}
 	if err := job.Run(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// What the purge deletes is the store's to prove (storetest,
+	// Secrets/PurgeDeletedValues); the job gives it the cut-off.
+	if want := now.Add(-keep.DeletedSecrets); !sweeper.before.Equal(want) {
+		t.Errorf("deleted secrets purged before %v, want %v", sweeper.before, want)
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,4 +80,16 @@ func TestCleanup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// purgeRecorder is the store, noting the cut-off of the purge of deleted
+// secrets.
+type purgeRecorder struct {
+	*store.Store
+	before time.Time
+}
+
+func (r *purgeRecorder) PurgeDeletedValues(ctx context.Context, before time.Time) (int, error) {
+	r.before = before
+	return r.Store.PurgeDeletedValues(ctx, before)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math"
+	"time"
 
 	"github.com/cofferhq/coffer"
 )
@@ -160,6 +161,22 @@ func (q queries) InsertSecretVersion(ctx context.Context, v *coffer.SecretVersio
 		return dbError(err, "insert secret version", "", "This version of the secret already exists.")
 	}
 	return nil
+}
+
+// PurgeDeletedValues destroys the values of secrets deleted before before:
+// it deletes every version of such a secret but the one that records the
+// deletion, which ?since reads and the history still show. It returns how
+// many versions it deleted.
+func (q queries) PurgeDeletedValues(ctx context.Context, before time.Time) (int, error) {
+	n, err := q.exec(ctx, `
+		DELETE FROM secret_versions
+		WHERE secret_id IN (SELECT id FROM secrets WHERE deleted AND updated_at < $1)
+			AND version < (SELECT s.version FROM secrets s WHERE s.id = secret_versions.secret_id)`,
+		micros(before))
+	if err != nil {
+		return 0, dbError(err, "purge deleted secret values", "", "")
+	}
+	return n, nil
 }
 
 const versionColumns = `secret_id, version, revision, deleted, comment, created_at, created_by_type, created_by_id, ciphertext`

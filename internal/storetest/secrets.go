@@ -135,6 +135,52 @@ func testSecrets(t *testing.T, s *store.Store) {
 		check(t, err)
 		equal(t, "since 0", len(all), 3)
 	})
+	t.Run("PurgeDeletedValues", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "purge")
+		before := at(-4 * time.Hour)
+		writeSecret(t, s, e.ID, "OLD", []byte("o1"), at(-10*time.Hour))
+		writeSecret(t, s, e.ID, "OLD", []byte("o2"), at(-9*time.Hour))
+		old := writeSecret(t, s, e.ID, "OLD", nil, at(-5*time.Hour)) // deleted before the window
+		writeSecret(t, s, e.ID, "RECENT", []byte("r1"), at(-10*time.Hour))
+		writeSecret(t, s, e.ID, "RECENT", nil, at(-3*time.Hour)) // deleted inside it
+		writeSecret(t, s, e.ID, "BACK", []byte("b1"), at(-10*time.Hour))
+		writeSecret(t, s, e.ID, "BACK", nil, at(-9*time.Hour))
+		writeSecret(t, s, e.ID, "BACK", []byte("b3"), at(-8*time.Hour)) // written again: live
+		writeSecret(t, s, e.ID, "LIVE", []byte("l1"), at(-10*time.Hour))
+
+		n, err := s.PurgeDeletedValues(ctx, before)
+		check(t, err)
+		if n < 2 { // other behaviours may leave old deletions too
+			t.Fatalf("purged %d versions, want at least 2", n)
+		}
+		versions := func(key string) []int {
+			sec, err := s.SecretByKey(ctx, e.ID, key)
+			check(t, err)
+			list, err := s.SecretVersions(ctx, sec.ID, 0, 10)
+			check(t, err)
+			var out []int
+			for _, v := range list {
+				out = append(out, v.Version)
+			}
+			return out
+		}
+		equal(t, "OLD keeps the deletion only", versions("OLD"), []int{3})
+		equal(t, "RECENT", versions("RECENT"), []int{2, 1})
+		equal(t, "BACK", versions("BACK"), []int{3, 2, 1})
+		equal(t, "LIVE", versions("LIVE"), []int{1})
+		got, err := s.SecretByKey(ctx, e.ID, "OLD")
+		check(t, err)
+		equal(t, "OLD is still the deletion", got, old)
+		since, err := s.SecretsSince(ctx, e.ID, old.Revision-1)
+		check(t, err)
+		if len(since) == 0 || since[0].Key != "OLD" || !since[0].Deleted {
+			t.Fatalf("since %d = %s, want OLD's deletion first", old.Revision-1, show(since))
+		}
+
+		n, err = s.PurgeDeletedValues(ctx, before)
+		check(t, err)
+		equal(t, "purged again", n, 0)
+	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		e := mustEnv(t, s, p.ID, "conflict")
 		sec := mustWriteSecret(t, s, e.ID, "K", "k")
