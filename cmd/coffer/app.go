@@ -168,15 +168,7 @@ func (m *Main) listen(srv http.Handler) error {
 	m.listener = ln
 	// Live feeds clear the read and write deadlines after their upgrade
 	// (internal/server/events.go): they live on heartbeats instead.
-	m.http = &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: cfg.HTTPReadHeaderTimeout,
-		ReadTimeout:       cfg.HTTPReadTimeout,
-		WriteTimeout:      cfg.HTTPWriteTimeout,
-		IdleTimeout:       cfg.HTTPIdleTimeout,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
-	}
+	m.http = m.httpServer(srv)
 	if cfg.TLS() {
 		if err := m.startTLS(m.http, ln); err != nil {
 			return err
@@ -188,11 +180,26 @@ func (m *Main) listen(srv http.Handler) error {
 		if err != nil {
 			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
 		}
-		m.metricsS = &http.Server{Handler: m.Metrics.Handler(cfg.MetricsToken), ReadHeaderTimeout: 10 * time.Second}
+		m.metricsS = m.httpServer(m.Metrics.Handler(cfg.MetricsToken))
 		go m.serve(m.metricsS, mln)
 	}
 	m.Logger.Info("coffer is serving", "addr", ln.Addr().String(), "env", cfg.AppEnv, "store", m.Store.Dialect(), "version", version)
 	return nil
+}
+
+// httpServer returns a server for h with the configured HTTP_* timeouts;
+// the API, METRICS_ADDR and HTTP_REDIRECT_ADDR listeners all use them.
+func (m *Main) httpServer(h http.Handler) *http.Server {
+	cfg := m.Config
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.HTTPReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		WriteTimeout:      cfg.HTTPWriteTimeout,
+		IdleTimeout:       cfg.HTTPIdleTimeout,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
 }
 
 func (m *Main) serve(s *http.Server, ln net.Listener) {

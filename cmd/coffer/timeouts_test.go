@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -29,7 +30,12 @@ type closed struct {
 
 func dialServer(t *testing.T, s *testServer) net.Conn {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	return dial(t, strings.TrimPrefix(s.URL, "http://"))
+}
+
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,28 +43,44 @@ func dialServer(t *testing.T, s *testServer) net.Conn {
 	return conn
 }
 
-// TestSlowHeadersAreCutOff: a slow-loris client that trickles header lines
+// TestSlowHeadersAreCutOff: on every listener — the API, METRICS_ADDR and
+// HTTP_REDIRECT_ADDR — a slow-loris client that trickles header lines
 // forever is disconnected once HTTP_READ_HEADER_TIMEOUT has passed, without
-// an answer, while a client that sends its headers at once is served.
+// an answer, while a client that sends its headers at once is answered.
 func TestSlowHeadersAreCutOff(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	s := startServer(t, "sqlite", map[string]string{"HTTP_READ_HEADER_TIMEOUT": timeout.String()})
+	metrics := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := startServer(t, "sqlite", map[string]string{"HTTP_READ_HEADER_TIMEOUT": timeout.String(), "METRICS_ADDR": metrics})
+	certFile, keyFile, _ := selfSigned(t)
+	secure := startServer(t, "sqlite", map[string]string{
+		"HTTP_READ_HEADER_TIMEOUT": timeout.String(),
+		"TLS_CERT_FILE":            certFile, "TLS_KEY_FILE": keyFile, "HTTP_REDIRECT_ADDR": "127.0.0.1:0",
+	})
+	for name, addr := range map[string]string{
+		"API":                strings.TrimPrefix(s.URL, "http://"),
+		"METRICS_ADDR":       metrics,
+		"HTTP_REDIRECT_ADDR": secure.tlsS.redirectLn.Addr().String(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			wantSlowHeadersCutOff(t, addr, timeout)
+		})
+	}
+}
 
-	prompt := dialServer(t, s)
+func wantSlowHeadersCutOff(t *testing.T, addr string, timeout time.Duration) {
+	prompt := dial(t, addr)
 	if _, err := io.WriteString(prompt, "GET /health HTTP/1.1\r\nHost: coffer\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(prompt), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("a prompt client got no answer: %v", err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("a prompt client got %d", resp.StatusCode)
-	}
 
 	start := time.Now()
-	conn := dialServer(t, s)
+	conn := dial(t, addr)
 	done := closedAfter(conn, start)
 	if _, err := io.WriteString(conn, "GET /health HTTP/1.1\r\nHost: coffer\r\n"); err != nil {
 		t.Fatal(err)

@@ -67,10 +67,7 @@ func (m *Main) startTLS(srv *http.Server, ln net.Listener) error {
 		return fmt.Errorf("listen on HTTP_REDIRECT_ADDR %s: %w", cfg.HTTPRedirectAddr, err)
 	}
 	m.tlsS.redirectLn = rln
-	m.tlsS.redirect = &http.Server{
-		Handler: tlsx.Redirect(canonical, port), ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, MaxHeaderBytes: 8 << 10,
-	}
+	m.tlsS.redirect = m.httpServer(tlsx.Redirect(canonical, port))
 	go m.serve(m.tlsS.redirect, rln)
 	return nil
 }

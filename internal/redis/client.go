@@ -29,7 +29,7 @@ type Config struct {
 	URL string // redis:// or rediss://
 	// Name identifies the connections in CLIENT LIST ("coffer" if empty).
 	Name string
-	// KeyPrefix starts every key and channel ("coffer:" if empty), so that
+	// KeyPrefix starts every key and channel (REDIS_KEY_PREFIX), so that
 	// deployments sharing one Redis database stay apart.
 	KeyPrefix string
 	Logger    *slog.Logger
@@ -74,11 +74,7 @@ func Open(cfg Config) (*Client, error) {
 	if opt.ClientName == "" {
 		opt.ClientName = "coffer"
 	}
-	prefix := cfg.KeyPrefix
-	if prefix == "" {
-		prefix = "coffer:"
-	}
-	c := &Client{rdb: goredis.NewClient(opt), prefix: prefix, log: cfg.Logger, onState: cfg.OnState, panicHook: cfg.PanicHook, up: true}
+	c := &Client{rdb: goredis.NewClient(opt), prefix: cfg.KeyPrefix, log: cfg.Logger, onState: cfg.OnState, panicHook: cfg.PanicHook, up: true}
 	if c.onState != nil {
 		c.onState(true)
 	}
