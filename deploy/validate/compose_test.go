@@ -167,8 +167,8 @@ func TestComposeProd(t *testing.T) {
 	if d, ok := c.DependsOn["migrate"]; !ok || d.Condition != types.ServiceConditionCompletedSuccessfully {
 		t.Errorf("%s: coffer must wait for migrate (service_completed_successfully)", rel)
 	}
-	if c.StopGracePeriod == nil || *c.StopGracePeriod < types.Duration(25e9) {
-		t.Errorf("%s: coffer stop_grace_period must exceed SHUTDOWN_DRAIN+SHUTDOWN_TIMEOUT (25s)", rel)
+	if c.StopGracePeriod == nil || *c.StopGracePeriod <= types.Duration(20e9) {
+		t.Errorf("%s: coffer stop_grace_period must exceed SHUTDOWN_TIMEOUT (20s), which includes the drain", rel)
 	}
 	if cmd := strings.Join(p.Services["migrate"].Command, " "); cmd != "migrate up" {
 		t.Errorf("%s: migrate runs %q, want \"migrate up\"", rel, cmd)
