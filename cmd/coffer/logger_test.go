@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/cofferhq/coffer/internal/config"
+	"github.com/cofferhq/coffer/internal/logtest"
 )
 
 // TestNewLogger: the process logger writes JSON in production and text in
@@ -78,5 +84,89 @@ func TestNewLogger(t *testing.T) {
 				t.Errorf("written: %q, want %q", got, tt.levels)
 			}
 		})
+	}
+}
+
+// TestLogsFitTheAggregationPipeline: Promtail (deploy/loki/promtail.yml)
+// reads fields out of Coffer's JSON lines, and the dashboard's error panel
+// matches their level. The lines of a real request, written by the
+// process's logger, carry every field Promtail reads, and levels as the
+// panel spells them.
+func TestLogsFitTheAggregationPipeline(t *testing.T) {
+	var promtail struct {
+		ScrapeConfigs []struct {
+			PipelineStages []struct {
+				Match *struct {
+					Selector string `yaml:"selector"`
+					Stages   []struct {
+						JSON *struct {
+							Expressions map[string]string `yaml:"expressions"`
+						} `yaml:"json"`
+					} `yaml:"stages"`
+				} `yaml:"match"`
+			} `yaml:"pipeline_stages"`
+		} `yaml:"scrape_configs"`
+	}
+	raw, err := os.ReadFile("../../deploy/loki/promtail.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, &promtail); err != nil {
+		t.Fatal(err)
+	}
+	var fields []string
+	for _, sc := range promtail.ScrapeConfigs {
+		for _, st := range sc.PipelineStages {
+			if st.Match == nil || st.Match.Selector != `{service="coffer"}` {
+				continue
+			}
+			for _, s := range st.Match.Stages {
+				if s.JSON != nil {
+					for _, source := range s.JSON.Expressions {
+						fields = append(fields, source)
+					}
+				}
+			}
+		}
+	}
+	if len(fields) == 0 {
+		t.Fatal(`promtail.yml reads no field of {service="coffer"}`)
+	}
+	dashboard, err := os.ReadFile("../../deploy/grafana/coffer-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(dashboard), `| json | level=~\"ERROR|error\"`) {
+		t.Fatal("the dashboard's error panel no longer matches level as this test expects; update both")
+	}
+
+	logs := &logtest.Buffer{}
+	s := startServer(t, "sqlite", map[string]string{"LOG_FORMAT": "json", "LOG_LEVEL": "info"},
+		func(m *Main) { m.Logger = newLogger(m.Config, logs) })
+	resp, err := http.Get(s.URL + "/api/v1/me") // an access-log line, with a request id
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var request map[string]any
+	for line := range strings.Lines(logs.String()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if level, _ := rec["level"].(string); !slices.Contains([]string{"DEBUG", "INFO", "WARN", "ERROR"}, level) {
+			t.Errorf("level %q is none the panel's regexp expects: %q", level, line)
+		}
+		if rec["msg"] == "request" {
+			request = rec
+		}
+	}
+	if request == nil {
+		t.Fatalf("no access-log line in:\n%s", logs.String())
+	}
+	for _, f := range fields {
+		if v, ok := request[f].(string); !ok || v == "" {
+			t.Errorf("promtail reads %q, which the access-log line lacks: %v", f, request)
+		}
 	}
 }
