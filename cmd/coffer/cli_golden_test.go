@@ -136,3 +136,30 @@ func TestCLICredentialsRefusedWhenReadableByOthers(t *testing.T) {
 	t.Setenv(envAddr, "http://127.0.0.1:1")
 	runCLI(t, "", "projects", "list").wantCode(t, exitUnauthorized)
 }
+
+// TestCLIGoldenHistorySQLite pins the output of `secrets history` (table,
+// values, JSON) over a secret that was updated, deleted and restored, and
+// the line `secrets rollback` prints.
+func TestCLIGoldenHistorySQLite(t *testing.T) {
+	cliHome(t)
+	s := startServer(t, "sqlite", nil)
+	signInCLI(t, s)
+	shop := []string{"-p", "shop", "-e", "prod"}
+	runCLI(t, "", append([]string{"secrets", "set", "TOKEN=first", "--comment", "issued by vendor"}, shop...)...).must(t)
+	runCLI(t, "second\tline\nand more\n", append([]string{"secrets", "set", "TOKEN", "--value-stdin", "--comment", "rotated\nby ops"}, shop...)...).must(t)
+	runCLI(t, "", append([]string{"secrets", "delete", "TOKEN"}, shop...)...).must(t)
+	golden(t, "cli_secrets_rollback", runCLI(t, "", append([]string{"secrets", "rollback", "TOKEN", "1"}, shop...)...).must(t).out)
+
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"secrets_history", []string{"secrets", "history", "TOKEN"}},
+		{"secrets_history_reveal", []string{"secrets", "history", "TOKEN", "--reveal"}},
+		{"secrets_history_json", []string{"secrets", "history", "TOKEN", "-o", "json"}},
+		{"secrets_history_json_reveal", []string{"secrets", "history", "TOKEN", "-o", "json", "--reveal"}},
+	}
+	for _, c := range cases {
+		golden(t, "cli_"+c.name, runCLI(t, "", append(c.args, shop...)...).must(t).out)
+	}
+}

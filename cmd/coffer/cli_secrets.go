@@ -45,7 +45,7 @@ func newSecretsCmd() *cobra.Command {
 	t := targetFlags(cmd, true)
 	for _, sub := range []*cobra.Command{
 		newSecretsListCmd(t), newSecretsGetCmd(t), newSecretsSetCmd(t), newSecretsDeleteCmd(t),
-		newSecretsImportCmd(t), newSecretsExportCmd(t),
+		newSecretsImportCmd(t), newSecretsExportCmd(t), newSecretsHistoryCmd(t), newSecretsRollbackCmd(t),
 	} {
 		cmd.AddCommand(cliCommand(sub))
 	}
