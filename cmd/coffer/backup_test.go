@@ -131,10 +131,10 @@ func TestBackupSQLiteToPostgres(t *testing.T) {
 	}
 	_, err = svcc.Secret(ctx, "shop", "prod", "API_KEY")
 	wantStatus(t, err, http.StatusNotFound) // the scope came along too
-	n, err := audit.Verify(ctx, s.Store)
+	chain, err := audit.Verify(ctx, s.Store)
 	noErr(t, err)
-	if n <= sum.Rows["audit_events"] {
-		t.Fatalf("audit chain: %d events, want more than the %d restored (reads since)", n, sum.Rows["audit_events"])
+	if chain.Events <= sum.Rows["audit_events"] {
+		t.Fatalf("audit chain: %d events, want more than the %d restored (reads since)", chain.Events, sum.Rows["audit_events"])
 	}
 }
 

@@ -206,12 +206,15 @@ func newAuditCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withStore(cmd, mustExist, func(ctx context.Context, m *Main) error {
-				n, err := audit.Verify(ctx, m.Store)
+				c, err := audit.Verify(ctx, m.Store)
 				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "The audit log does NOT verify after %d good events: %v\n", n, err)
+					fmt.Fprintf(cmd.ErrOrStderr(), "The audit log does NOT verify after %d good events: %v\n", c.Events, err)
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "The audit log verifies: %d events, chain intact.\n", n)
+				fmt.Fprintf(cmd.OutOrStdout(), "The audit log verifies: %d events, chain intact.\n", c.Events)
+				if c.Legacy > 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "%d of them were written before the chain covered every field: their sequence numbers, times and key counts are not tamper-evident (docs/audit.md).\n", c.Legacy)
+				}
 				return nil
 			})
 		},

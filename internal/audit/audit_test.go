@@ -60,8 +60,8 @@ func TestGroupCommit(t *testing.T) {
 			t.Fatalf("%d events in %d batches", events, batches)
 		}
 		got, err := audit.Verify(t.Context(), st)
-		if err != nil || got != n {
-			t.Fatalf("verify: %d events, %v", got, err)
+		if err != nil || got != (audit.Chain{Events: n}) {
+			t.Fatalf("verify: %+v, %v", got, err)
 		}
 		if err := w.Record(t.Context(), event(n+1)); !errors.Is(err, audit.ErrClosed) {
 			t.Fatalf("record after close: %v", err)
@@ -74,6 +74,7 @@ func TestGroupCommit(t *testing.T) {
 func TestVerifyDetectsTampering(t *testing.T) {
 	tampers := map[string]string{
 		"Edited":    `UPDATE audit_events SET actor_id = 'someone-else' WHERE seq = 3`,
+		"Backdated": `UPDATE audit_events SET occurred_at = occurred_at - 3600000000 WHERE seq = 3`,
 		"Removed":   `DELETE FROM audit_events WHERE seq = 3`,
 		"Truncated": `DELETE FROM audit_events WHERE seq = 5`,
 		"Reordered": `UPDATE audit_events SET action = 'auth.login' WHERE seq = 1`,
@@ -87,8 +88,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				if n, err := audit.Verify(ctx, st); err != nil || n != 5 {
-					t.Fatalf("intact chain: %d, %v", n, err)
+				if c, err := audit.Verify(ctx, st); err != nil || c != (audit.Chain{Events: 5}) {
+					t.Fatalf("intact chain: %+v, %v", c, err)
 				}
 				if _, err := st.DB().ExecContext(ctx, stmt); err != nil {
 					t.Fatal(err)
@@ -154,8 +155,8 @@ func TestWriterSharesTheChain(t *testing.T) {
 		wg.Wait()
 		w.Close()
 		other.Close()
-		if n, err := audit.Verify(ctx, st); err != nil || n != 106 {
-			t.Fatalf("verify: %d events, %v", n, err)
+		if c, err := audit.Verify(ctx, st); err != nil || c.Events != 106 {
+			t.Fatalf("verify: %+v, %v", c, err)
 		}
 	})
 }
@@ -246,8 +247,8 @@ func TestWriterRecoversFromPanic(t *testing.T) {
 		if got := failures.Load(); got != 2 {
 			t.Errorf("%d batches observed as failures, want 2", got)
 		}
-		if got, err := audit.Verify(t.Context(), st); err != nil || got != 6 {
-			t.Fatalf("verify: %d events, %v; want the 6 recorded", got, err)
+		if got, err := audit.Verify(t.Context(), st); err != nil || got.Events != 6 {
+			t.Fatalf("verify: %+v, %v; want the 6 recorded", got, err)
 		}
 		out := logs.String()
 		for _, want := range []string{`"msg":"panic in background job"`, `"job":"audit writer"`, "store exploded in Tx",

@@ -21,30 +21,54 @@ import (
 // recorded field. Changing, dropping or reordering any event breaks every
 // hash after it.
 func Hash(prev []byte, e *coffer.AuditEvent) []byte {
-	h := sha256.New()
-	var buf [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(buf[:], uint64(len(b)))
-		h.Write(buf[:])
-		h.Write(b)
-	}
-	field(prev)
-	binary.BigEndian.PutUint64(buf[:], uint64(e.Seq))
-	field(buf[:])
-	binary.BigEndian.PutUint64(buf[:], uint64(e.Time.UnixMicro()))
-	field(buf[:])
-	for _, s := range []string{
+	return hash(prev, e, uint64(e.Seq), uint64(e.Time.UnixMicro()), uint64(len(e.Keys)))
+}
+
+// legacyHash is the hash of events written by Coffer before the chain
+// covered every field. Their encoding held the sequence number, the time
+// and the number of keys as the constant 8 — a length prefix overwrote
+// each value before it was hashed — so those three fields of such an
+// event are not tamper-evident; its other fields and its place in the
+// chain are. Verify accepts it and counts it.
+func legacyHash(prev []byte, e *coffer.AuditEvent) []byte { return hash(prev, e, 8, 8, 8) }
+
+func hash(prev []byte, e *coffer.AuditEvent, seq, micros, keys uint64) []byte {
+	strs := [...]string{
 		e.ID, string(e.ActorType), e.ActorID, e.Action, e.Outcome,
 		e.ProjectID, e.EnvironmentID, e.Target, e.IP, e.UserAgent, e.RequestID,
-	} {
-		field([]byte(s))
 	}
-	binary.BigEndian.PutUint64(buf[:], uint64(len(e.Keys)))
-	field(buf[:])
+	size := 8*(4+len(strs)+len(e.Keys)) + 3*16 + len(prev) // prefixes, the numbers, prev
+	for _, s := range strs {
+		size += len(s)
+	}
 	for _, k := range e.Keys {
-		field([]byte(k))
+		size += len(k)
 	}
-	return h.Sum(nil)
+	// One buffer, hashed at once: writing each field to the hash would copy
+	// every string into a fresh slice.
+	b := make([]byte, 0, size)
+	b = appendField(b, prev)
+	b = appendUint(b, seq)
+	b = appendUint(b, micros)
+	for _, s := range strs {
+		b = appendField(b, s)
+	}
+	b = appendUint(b, keys)
+	for _, k := range e.Keys {
+		b = appendField(b, k)
+	}
+	sum := sha256.Sum256(b)
+	return sum[:]
+}
+
+// appendUint appends v as a field of 8 bytes.
+func appendUint(b []byte, v uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(b, 8), v)
+}
+
+// appendField appends f prefixed with its length.
+func appendField[T ~string | ~[]byte](b []byte, f T) []byte {
+	return append(binary.BigEndian.AppendUint64(b, uint64(len(f))), f...)
 }
 
 // Append links events to the chain and inserts them inside tx. It must be
@@ -80,33 +104,46 @@ func link(seq int64, prev []byte, events []*coffer.AuditEvent) {
 // ErrBroken reports a chain that does not verify.
 var ErrBroken = errors.New("audit chain broken")
 
+// Chain is what Verify found.
+type Chain struct {
+	Events int64 // events checked
+	Legacy int64 // of which hashed before the chain covered every field (see legacyHash)
+}
+
 // Verify walks the whole chain in order and checks every link. It returns
-// the number of events checked; on a broken link the error names the first
-// bad sequence number.
-func Verify(ctx context.Context, st *store.Store) (int64, error) {
+// what it checked; on a broken link the error names the first bad
+// sequence number.
+func Verify(ctx context.Context, st *store.Store) (Chain, error) {
 	const page = 1000
 	var (
 		after int64
 		prev  []byte
-		n     int64
+		c     Chain
 	)
 	for {
 		events, err := st.ScanAudit(ctx, after, page)
 		if err != nil {
-			return n, fmt.Errorf("scan audit events after %d: %w", after, err)
+			return c, fmt.Errorf("scan audit events after %d: %w", after, err)
 		}
 		for _, e := range events {
 			if e.Seq != after+1 {
-				return n, fmt.Errorf("%w: event %d follows %d (missing events)", ErrBroken, e.Seq, after)
+				return c, fmt.Errorf("%w: event %d follows %d (missing events)", ErrBroken, e.Seq, after)
 			}
-			if string(e.PrevHash) != string(prev) || string(e.Hash) != string(Hash(prev, e)) {
-				return n, fmt.Errorf("%w at event %d", ErrBroken, e.Seq)
+			if string(e.PrevHash) != string(prev) {
+				return c, fmt.Errorf("%w at event %d", ErrBroken, e.Seq)
+			}
+			switch string(e.Hash) {
+			case string(Hash(prev, e)):
+			case string(legacyHash(prev, e)):
+				c.Legacy++
+			default:
+				return c, fmt.Errorf("%w at event %d", ErrBroken, e.Seq)
 			}
 			prev, after = e.Hash, e.Seq
-			n++
+			c.Events++
 		}
 		if len(events) < page {
-			return n, checkHead(ctx, st, after, prev)
+			return c, checkHead(ctx, st, after, prev)
 		}
 	}
 }

@@ -188,8 +188,8 @@ func TestRoundTripAcrossDialects(t *testing.T) {
 			if !sawCommit {
 				t.Fatal("BeforeCommit did not see the restored rows")
 			}
-			if n, err := audit.Verify(ctx, dst); err != nil || n != 2 {
-				t.Fatalf("audit chain after restore: %d events, %v", n, err)
+			if c, err := audit.Verify(ctx, dst); err != nil || c.Events != 2 {
+				t.Fatalf("audit chain after restore: %+v, %v", c, err)
 			}
 			want, got := rows(t, archive, k), rows(t, create(t, dst, k), k)
 			for _, table := range backup.Tables {
