@@ -68,7 +68,7 @@ func processCPU(b *testing.B) time.Duration {
 
 // seedEnvironment creates project "bench" with n secrets in prod and
 // returns a read-only service token for it.
-func seedEnvironment(b *testing.B, s *testServer, n int) string {
+func seedEnvironment(b testing.TB, s *testServer, n int) string {
 	b.Helper()
 	ctx := b.Context()
 	c, err := client.New(s.URL, client.WithCookieJar())

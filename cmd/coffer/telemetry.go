@@ -69,14 +69,15 @@ func (m *Main) goSafe(name string, fn func()) {
 	httpx.Go(m.Logger, name, fn, m.obs.reporter.PanicHook())
 }
 
-// stopTelemetry sends what is still buffered. It runs last in Close, after
-// the requests and the stores, so that their final spans are included.
+// stopTelemetry sends what is still buffered and stops the exporters. It
+// runs last in Close, after the requests and the stores, so that their
+// final spans and reports are included.
 func (m *Main) stopTelemetry(ctx context.Context) error {
 	var err error
 	if m.obs.tracing != nil {
 		err = m.obs.tracing.Shutdown(ctx)
 	}
-	if !m.obs.reporter.Flush(ctx) {
+	if !m.obs.reporter.Close(ctx) {
 		err = errors.Join(err, errors.New("flush Sentry reports: deadline reached"))
 	}
 	return err

@@ -38,7 +38,7 @@ func TestLimiterLeasesGenerousLimits(t *testing.T) {
 	c := mustOpen(t, url, "coffer-test-lease")
 	counter := &commandCounter{}
 	c.rdb.AddHook(counter)
-	l := NewLimiter(c, ratelimit.NewMemory())
+	l := NewLimiter(c, memoryLimiter(t))
 	lim := ratelimit.Limit{Rate: 800, Period: time.Hour, Burst: 800} // a lease of 16
 	key := "api:" + uuid.NewString()
 	if _, err := l.Allow(t.Context(), "api:"+uuid.NewString(), lim); err != nil { // loads the script
@@ -96,8 +96,8 @@ func TestLimiterLeasesGenerousLimits(t *testing.T) {
 func TestLimiterLeasesNeverExceedTheLimit(t *testing.T) {
 	t.Parallel()
 	url := redistest.URL(t)
-	a := NewLimiter(mustOpen(t, url, "coffer-test-lease-a"), ratelimit.NewMemory())
-	b := NewLimiter(mustOpen(t, url, "coffer-test-lease-b"), ratelimit.NewMemory())
+	a := NewLimiter(mustOpen(t, url, "coffer-test-lease-a"), memoryLimiter(t))
+	b := NewLimiter(mustOpen(t, url, "coffer-test-lease-b"), memoryLimiter(t))
 	lim := ratelimit.Limit{Rate: 200, Period: time.Hour, Burst: 200} // a lease of 4
 	key := "api:" + uuid.NewString()
 	var wg sync.WaitGroup

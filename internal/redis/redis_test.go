@@ -30,6 +30,15 @@ func mustOpen(t *testing.T, url, name string) *Client {
 	return c
 }
 
+// memoryLimiter returns an in-process fallback limiter whose janitor stops
+// with the test.
+func memoryLimiter(t *testing.T) *ratelimit.Memory {
+	t.Helper()
+	m := ratelimit.NewMemory()
+	t.Cleanup(func() { _ = m.Close() })
+	return m
+}
+
 func TestOpenRefusesBadURLWithoutQuotingIt(t *testing.T) {
 	t.Parallel()
 	_, err := Open(Config{URL: "memcached://:hunter2@h", Logger: discard()})
@@ -41,8 +50,8 @@ func TestOpenRefusesBadURLWithoutQuotingIt(t *testing.T) {
 func TestLimiterSharedByInstances(t *testing.T) {
 	t.Parallel()
 	url := redistest.URL(t)
-	a := NewLimiter(mustOpen(t, url, "coffer-test-a"), ratelimit.NewMemory())
-	b := NewLimiter(mustOpen(t, url, "coffer-test-b"), ratelimit.NewMemory())
+	a := NewLimiter(mustOpen(t, url, "coffer-test-a"), memoryLimiter(t))
+	b := NewLimiter(mustOpen(t, url, "coffer-test-b"), memoryLimiter(t))
 	key := "login:" + uuid.NewString()
 	lim := ratelimit.Limit{Rate: 4, Period: time.Minute, Burst: 4}
 	allowed := 0
@@ -74,7 +83,7 @@ func TestLimiterFallsBackWhenRedisIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	l := NewLimiter(c, ratelimit.NewMemory())
+	l := NewLimiter(c, memoryLimiter(t))
 	lim := ratelimit.Limit{Rate: 2, Period: time.Minute, Burst: 2}
 	var got []bool
 	start := time.Now()
@@ -98,7 +107,7 @@ func TestLimiterFallsBackWhenRedisIsDown(t *testing.T) {
 
 func TestLimiterRefusesMisuse(t *testing.T) {
 	t.Parallel()
-	l := NewLimiter(mustOpen(t, redistest.Unreachable, ""), ratelimit.NewMemory())
+	l := NewLimiter(mustOpen(t, redistest.Unreachable, ""), memoryLimiter(t))
 	if _, err := l.Allow(t.Context(), "", ratelimit.PerMinute(1)); coffer.ErrorCode(err) != coffer.EINVALID {
 		t.Errorf("empty key: %v", err)
 	}

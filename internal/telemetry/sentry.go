@@ -84,6 +84,17 @@ func (r *Reporter) Flush(ctx context.Context) bool {
 	return r.client.FlushWithContext(ctx)
 }
 
+// Close sends what is still buffered, as Flush does, then stops the
+// client's background workers; the reporter must not be used after it.
+func (r *Reporter) Close(ctx context.Context) bool {
+	if r == nil {
+		return true
+	}
+	sent := r.Flush(ctx)
+	r.client.Close()
+	return sent
+}
+
 // scope tags an event with what identifies its request: the request id
 // (the key to its log lines), the route pattern and method, and the trace.
 func (r *Reporter) scope(ctx context.Context) *sentry.Scope {

@@ -191,6 +191,7 @@ func TestSentryReports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(func() { rep.Close(context.Background()) })
 			logger := slog.New(slog.DiscardHandler)
 			mux := http.NewServeMux()
 			mux.Handle(route, tt.handler)
@@ -237,6 +238,7 @@ func TestSentryReportsBackgroundPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { rep.Close(context.Background()) })
 	done := make(chan struct{})
 	httpx.Go(slog.New(slog.DiscardHandler), "sweeper", func() {
 		defer close(done)
