@@ -84,6 +84,17 @@ test('first run to sign-out: projects, secrets, history, import, tokens, audit',
   await expect(page.getByText('PORT deleted.')).toBeVisible();
   await expect(page.getByRole('row', { name: /PORT/ })).toHaveCount(0);
 
+  // A deleted secret comes back from its history while its values are kept.
+  await page.getByRole('button', { name: 'Restore deleted' }).click();
+  await page.getByRole('dialog', { name: 'Restore a deleted secret' }).getByLabel('Key of the deleted secret').fill('PORT');
+  await page.getByRole('button', { name: 'Show its versions' }).click();
+  const deleted = page.getByRole('dialog', { name: 'History of PORT' });
+  await expect(deleted.getByText('Deleted', { exact: true })).toBeVisible();
+  await deleted.getByRole('button', { name: 'Roll back to v1' }).click();
+  await expect(page.getByText('PORT rolled back to v1 (now v3).')).toBeVisible();
+  await deleted.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByRole('row', { name: /PORT/ })).toHaveCount(1);
+
   // Service token: shown once, listed, revoked.
   await page.getByRole('link', { name: 'Service tokens' }).click();
   await page.getByLabel('Token name', { exact: true }).fill('ci');

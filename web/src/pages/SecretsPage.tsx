@@ -3,6 +3,7 @@ import { useParams } from 'react-router';
 import { EmptyState } from '../components/EmptyState';
 import { ImportDialog } from '../components/ImportDialog';
 import { QueryView } from '../components/QueryList';
+import { RestoreDialog } from '../components/RestoreDialog';
 import { SecretForm } from '../components/SecretForm';
 import { SecretHistory } from '../components/SecretHistory';
 import { SecretRow } from '../components/SecretRow';
@@ -24,6 +25,7 @@ export default function SecretsPage() {
   const [revealAll, setRevealAll] = useState(false);
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
+  const [restoring, setRestoring] = useState(false);
   const [history, setHistory] = useState<string | null>(null);
   const put = usePutSecret(where);
   const del = useDeleteSecret(where);
@@ -70,6 +72,9 @@ export default function SecretsPage() {
             </button>
             <button type="button" onClick={() => setImporting(true)} disabled={!canWrite}>
               Import .env
+            </button>
+            <button type="button" onClick={() => setRestoring(true)} disabled={!canWrite}>
+              Restore deleted
             </button>
           </>
         )}
@@ -133,6 +138,15 @@ export default function SecretsPage() {
       </QueryView>
 
       {importing && <ImportDialog where={where} onClose={() => setImporting(false)} />}
+      {restoring && (
+        <RestoreDialog
+          onClose={() => setRestoring(false)}
+          onPick={(key) => {
+            setRestoring(false);
+            setHistory(key);
+          }}
+        />
+      )}
       {history && (
         <SecretHistory where={where} secretKey={history} canWrite={canWrite} onClose={() => setHistory(null)} />
       )}
