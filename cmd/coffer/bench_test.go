@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"syscall"
@@ -28,9 +27,8 @@ func BenchmarkBulkRead(b *testing.B) {
 }
 
 func benchBulkRead(b *testing.B, backend string, chained bool) {
-	// As scripts/loadtest.sh runs it: no access-log lines (the test
-	// server would otherwise keep every one in a growing buffer).
-	s := startServer(b, backend, nil, func(m *Main) { m.Logger = slog.New(slog.DiscardHandler) })
+	// As scripts/loadtest.sh runs it: no access-log lines.
+	s := startServer(b, backend, nil, discardLogs)
 	token := seedEnvironment(b, s, 20)
 	handler := s.Server.Unchained()
 	if chained {

@@ -98,6 +98,10 @@ func startServer(t testing.TB, backend string, env map[string]string, opts ...fu
 	return &testServer{Main: m, URL: m.URL(), Logs: logs}
 }
 
+// discardLogs is a startServer option for tests that count a server's
+// CPU or memory: the test server otherwise keeps every log line in memory.
+func discardLogs(m *Main) { m.Logger = slog.New(slog.DiscardHandler) }
+
 // newClient returns an API client for s with opts.
 func (s *testServer) newClient(t *testing.T, opts ...client.Option) *client.Client {
 	t.Helper()

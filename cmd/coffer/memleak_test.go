@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -15,8 +14,7 @@ import (
 // or freed; a leak of even a few hundred bytes a read shows here. Not
 // parallel, so that no other test's allocations are counted.
 func TestBulkReadsDoNotGrowTheHeap(t *testing.T) {
-	// The test server keeps its log lines in memory: drop them instead.
-	s := startServer(t, "sqlite", nil, func(m *Main) { m.Logger = slog.New(slog.DiscardHandler) })
+	s := startServer(t, "sqlite", nil, discardLogs)
 	token := seedEnvironment(t, s, 20)
 	read := func(n int) {
 		const workers = 8

@@ -666,7 +666,10 @@ func analyze(t *testing.T, s *store.Store) {
 }
 
 // writePlanSecret writes or deletes a key as the service does: bump the
-// environment's revision, then write the secret and a version.
+// environment's revision, then write the secret and a version. It is not
+// storetest's writer: that one gives every version a comment, and rows that
+// much wider tip PostgreSQL, on tables this small, into hashing the whole of
+// secret_versions where an index lookup serves a real database.
 func writePlanSecret(ctx context.Context, s *store.Store, envID, key string, deleted bool) error {
 	return s.Tx(ctx, func(tx *store.Tx) error {
 		rev, err := tx.BumpRevision(ctx, envID, planT0)
