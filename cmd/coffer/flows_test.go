@@ -227,6 +227,32 @@ func mustPut(t *testing.T, c *client.Client, key, value, comment string) (*api.S
 	return sec, created
 }
 
+// Every bulk read records one event naming the keys it returned: the
+// whole environment from the cache, the changes for a read since a
+// revision.
+func TestBulkReadAuditNamesItsKeys(t *testing.T) {
+	eachStore(t, func(t *testing.T, backend string) {
+		s := startServer(t, backend, nil)
+		c, _ := s.signup(t, "owner")
+		ctx := t.Context()
+		ok(c.CreateProject(ctx, api.CreateProjectRequest{Slug: "shop", Name: "Shop"})).get(t)
+		mustPut(t, c, "B", "2", "")
+		mustPut(t, c, "A", "1", "")
+		ok(c.Secrets(ctx, "shop", "dev", client.SecretsOptions{})).get(t)
+		ok(c.Secrets(ctx, "shop", "dev", client.SecretsOptions{})).get(t) // from the bundle cache
+		since := int64(1)
+		ok(c.Secrets(ctx, "shop", "dev", client.SecretsOptions{Since: &since})).get(t)
+		var got [][]string // newest first
+		for _, e := range ok(c.Audit(ctx, "shop", client.AuditQuery{Action: api.AuditActionSecretsRead})).get(t).Events {
+			got = append(got, e.Keys)
+		}
+		want := [][]string{{"A"}, {"A", "B"}, {"A", "B"}}
+		if !slices.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("secrets.read events name %q, want %q", got, want)
+		}
+	})
+}
+
 func TestBulkReadRevisionsAndETag(t *testing.T) {
 	eachStore(t, func(t *testing.T, backend string) {
 		s := startServer(t, backend, nil)

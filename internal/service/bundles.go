@@ -25,17 +25,27 @@ type sealedBundle struct {
 	projectID string
 	revision  int64
 	secrets   []*coffer.Secret
+	keys      []string     // of secrets, for the audit event of every read
 	derived   atomic.Value // see Bundle.Derived
 	size      int
 }
 
 func newSealedBundle(projectID string, revision int64, secrets []*coffer.Secret) *sealedBundle {
-	b := &sealedBundle{projectID: projectID, revision: revision, secrets: secrets}
+	b := &sealedBundle{projectID: projectID, revision: revision, secrets: secrets, keys: keyNames(secrets)}
 	for _, s := range secrets {
 		// The struct, its strings, and as much again derived from them.
 		b.size += len(s.Ciphertext) + 2*(len(s.Key)+len(s.Comment)) + 400
 	}
 	return b
+}
+
+// keyNames returns the keys of secrets, in order.
+func keyNames(secrets []*coffer.Secret) []string {
+	keys := make([]string, len(secrets))
+	for i, s := range secrets {
+		keys[i] = s.Key
+	}
+	return keys
 }
 
 // bundleCache keeps the newest sealed bundle read of each environment, so

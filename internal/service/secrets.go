@@ -117,16 +117,18 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 		b.NotModified = true
 		return b, nil
 	}
+	var keys []string // named by the read's audit event
 	if q.Since != nil {
 		if b.Revision, b.Secrets, err = s.secretRows(ctx, sc.env, q.Since); err != nil {
 			return nil, err
 		}
+		keys = keyNames(b.Secrets)
 	} else {
 		bundle, err := s.sealedBundle(ctx, sc)
 		if err != nil {
 			return nil, err
 		}
-		b.Revision, b.Secrets, b.Derived = bundle.revision, bundle.secrets, &bundle.derived
+		b.Revision, b.Secrets, b.Derived, keys = bundle.revision, bundle.secrets, &bundle.derived, bundle.keys
 	}
 	dek, err := s.dek(sc.project)
 	if err != nil {
@@ -136,10 +138,7 @@ func (s *Service) Secrets(ctx context.Context, project, env string, q BundleQuer
 		return nil, err
 	}
 	e := s.secretEvent(ctx, coffer.AuditSecretsRead, sc, "")
-	e.Keys = make([]string, len(b.Secrets))
-	for i, sec := range b.Secrets {
-		e.Keys[i] = sec.Key
-	}
+	e.Keys = keys // shared with the bundle cache: never modified
 	if err := s.record(ctx, e); err != nil {
 		b.Close()
 		return nil, err
