@@ -18,6 +18,7 @@ import (
 
 	"github.com/cofferhq/coffer/internal/audit"
 	"github.com/cofferhq/coffer/internal/config"
+	"github.com/cofferhq/coffer/internal/heapfloor"
 )
 
 // addServerCommands registers the server and its operations commands on
@@ -66,6 +67,12 @@ func newServerCmd() *cobra.Command {
 			for _, name := range generated {
 				logger.Warn("DEVELOPMENT ONLY: generated a key and stored it in the data directory; set it explicitly in production",
 					"key", name, "data_dir", cfg.DataDir)
+			}
+			// The heap floor is the process's, not one Main's: tests run
+			// several Mains in one process and leave the collector alone.
+			if floor := heapfloor.Start(uint64(cfg.GCMinHeapMB) << 20); floor != nil {
+				defer floor.Stop()
+				logger.Info("garbage collector heap floor", "min_heap_mb", floor.Bytes()>>20, "gogc", floor.Base())
 			}
 			m := NewMain(cfg, logger)
 			if err := m.Run(cmd.Context()); err != nil {

@@ -107,7 +107,10 @@ type Config struct {
 	TLSKeyFile       string
 	HTTPRedirectAddr string // plain-HTTP listener that redirects to HTTPS
 
-	DiskMinFreeMB  int64
+	DiskMinFreeMB int64
+	// GCMinHeapMB is the heap the garbage collector lets grow before it
+	// collects, whatever is alive (internal/heapfloor); 0 leaves GOGC alone.
+	GCMinHeapMB    int64
 	MaxBodyBytes   int64
 	MaxImportBytes int64
 	BcryptCost     int

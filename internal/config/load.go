@@ -85,6 +85,7 @@ func Load(env func(string) (string, bool), readFile func(string) ([]byte, error)
 	l.tls(c)
 
 	c.DiskMinFreeMB = int64(l.int("DISK_MIN_FREE_MB", 512, 0, 1<<20))
+	c.GCMinHeapMB = int64(l.int("GC_MIN_HEAP_MB", 32, 0, 1<<20))
 	c.MaxBodyBytes = int64(l.int("MAX_BODY_BYTES", 1<<20, 1<<10, 1<<30))
 	c.MaxImportBytes = int64(l.int("MAX_IMPORT_BYTES", 8<<20, 1<<10, 1<<30))
 	if prod {

@@ -28,7 +28,7 @@ func TestLoad_DevelopmentDefaults(t *testing.T) {
 		RateLimitWindow: time.Minute, RateLimitMaxRequests: 600, RateLimitAuthPerMin: 30, RateLimitTokenPerMin: 6000,
 		ShutdownDrain: 5 * time.Second, ShutdownTimeout: 20 * time.Second,
 		JobLeaseTTL: 30 * time.Second, CleanupInterval: time.Hour, DeletedSecretRetention: 30 * 24 * time.Hour,
-		DiskMinFreeMB: 512, MaxBodyBytes: 1 << 20, MaxImportBytes: 8 << 20, BcryptCost: 12,
+		DiskMinFreeMB: 512, GCMinHeapMB: 32, MaxBodyBytes: 1 << 20, MaxImportBytes: 8 << 20, BcryptCost: 12,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got\n%#v\nwant\n%#v", c, want)
@@ -219,6 +219,8 @@ func TestLoad_Variables(t *testing.T) {
 		{"RedirectAddrBad", devEnv("HTTP_REDIRECT_ADDR", "localhost"), nil, "HTTP_REDIRECT_ADDR", nil},
 		{"DiskMinFree", devEnv("DISK_MIN_FREE_MB", "0"), func(c *Config) bool { return c.DiskMinFreeMB == 0 }, "", nil},
 		{"DiskMinFreeBad", devEnv("DISK_MIN_FREE_MB", "1.5"), nil, "DISK_MIN_FREE_MB", nil},
+		{"GCMinHeapOff", devEnv("GC_MIN_HEAP_MB", "0"), func(c *Config) bool { return c.GCMinHeapMB == 0 }, "", nil},
+		{"GCMinHeapBad", devEnv("GC_MIN_HEAP_MB", "-1"), nil, "GC_MIN_HEAP_MB", nil},
 		{"MaxBody", devEnv("MAX_BODY_BYTES", "2048"), func(c *Config) bool { return c.MaxBodyBytes == 2048 }, "", nil},
 		{"MaxBodyTooSmall", devEnv("MAX_BODY_BYTES", "100"), nil, "MAX_BODY_BYTES", nil},
 		{"MaxImport", devEnv("MAX_IMPORT_BYTES", "16777216"), func(c *Config) bool { return c.MaxImportBytes == 16<<20 }, "", nil},

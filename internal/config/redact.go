@@ -93,6 +93,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("tls_key_file", c.TLSKeyFile),
 		slog.String("http_redirect_addr", c.HTTPRedirectAddr),
 		slog.Int64("disk_min_free_mb", c.DiskMinFreeMB),
+		slog.Int64("gc_min_heap_mb", c.GCMinHeapMB),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Int64("max_import_bytes", c.MaxImportBytes),
 		slog.Int("bcrypt_cost", c.BcryptCost),
