@@ -259,3 +259,62 @@ func TestWriterRecoversFromPanic(t *testing.T) {
 		}
 	})
 }
+
+// stalledStore holds every write until release is closed.
+type stalledStore struct {
+	*store.Store
+	release chan struct{}
+}
+
+func (s *stalledStore) Tx(ctx context.Context, fn func(*store.Tx) error) error {
+	<-s.release
+	return s.Store.Tx(ctx, fn)
+}
+
+func (s *stalledStore) AppendAuditAfter(ctx context.Context, events []*coffer.AuditEvent) (bool, error) {
+	<-s.release
+	return s.Store.AppendAuditAfter(ctx, events)
+}
+
+// TestRecordHonoursItsContextWhenTheQueueIsFull: while the database stalls,
+// callers that find the queue full give up when their context ends, and
+// their events are not written; the queued ones wait for their answer past
+// their context and are written once the database answers.
+func TestRecordHonoursItsContextWhenTheQueueIsFull(t *testing.T) {
+	st := &stalledStore{Store: storetest.OpenSQLite(t), release: make(chan struct{})}
+	w := audit.NewWriter(st, slog.New(slog.DiscardHandler), nil)
+	defer w.Close()
+	// The stalled batch takes up to 512 events, the queue 4×512 more: the
+	// rest cannot get in.
+	const callers = 5*512 + 50
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	var written, refused atomic.Int32
+	for i := range callers {
+		wg.Go(func() {
+			switch err := w.Record(ctx, event(i)); {
+			case err == nil:
+				written.Add(1)
+			case errors.Is(err, context.DeadlineExceeded):
+				refused.Add(1)
+			default:
+				t.Errorf("record %d: %v", i, err)
+			}
+		})
+	}
+	<-ctx.Done()
+	time.Sleep(50 * time.Millisecond) // the refused return at once; the rest wait
+	if refused.Load() < 50 || written.Load() != 0 {
+		t.Fatalf("before the database answers: %d refused, %d written; want 50 or more refused, none written", refused.Load(), written.Load())
+	}
+	close(st.release)
+	wg.Wait()
+	w.Close()
+	if written.Load()+refused.Load() != callers {
+		t.Fatalf("%d written + %d refused != %d callers", written.Load(), refused.Load(), callers)
+	}
+	if c, err := audit.Verify(t.Context(), st.Store); err != nil || c.Events != int64(written.Load()) {
+		t.Fatalf("verify: %+v, %v; want the %d written", c, err, written.Load())
+	}
+}

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -72,7 +71,9 @@ func MaxURLLength(n int) Middleware {
 // through its context, which handlers and the store honour. It is not
 // http.TimeoutHandler: that buffers the whole response and breaks streaming.
 // Protocol upgrades (WebSocket) are exempt: their lifetime is governed by
-// heartbeats, not by a request deadline.
+// heartbeats, not by a request deadline. The deadline's timer starts only
+// when something waits on the context (see deadlineCtx); once the handler
+// returns, the request's own context ends it, as net/http cancels that.
 func Timeout(d time.Duration) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,8 +81,8 @@ func Timeout(d time.Duration) Middleware {
 				next.ServeHTTP(w, r)
 				return
 			}
-			ctx, cancel := context.WithTimeout(r.Context(), d)
-			defer cancel()
+			ctx := withLazyDeadline(r.Context(), time.Now().Add(d))
+			defer ctx.stop()
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
