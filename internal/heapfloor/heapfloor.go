@@ -57,7 +57,7 @@ type Floor struct {
 
 	mu      sync.Mutex
 	stopped bool
-	percent int // what the floor last set
+	percent int              // what the floor last set
 	sample  []metrics.Sample // live heap, stacks and globals to scan
 }
 

@@ -4,9 +4,9 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/jsonx"
 	"github.com/cofferhq/coffer/internal/service"
 )
 
@@ -31,7 +31,7 @@ func appendBundle(dst []byte, b *service.Bundle) []byte {
 		}
 		dst = append(dst, f.head...)
 		if !b.Secrets[i].Deleted {
-			dst = appendJSONString(dst, b.Values[i])
+			dst = jsonx.AppendString(dst, b.Values[i])
 		}
 		dst = append(dst, f.tail...)
 	}
@@ -66,18 +66,18 @@ func renderFrames(secrets []*coffer.Secret) []frame {
 		by := wireActor(sec.UpdatedBy)
 		cuts = append(cuts, len(buf))
 		buf = append(buf, `{"comment":`...)
-		buf = appendJSONString(buf, sec.Comment)
+		buf = jsonx.AppendString(buf, sec.Comment)
 		if sec.Deleted {
 			buf = append(buf, `,"deleted":true`...)
 		}
 		buf = append(buf, `,"key":`...)
-		buf = appendJSONString(buf, sec.Key)
+		buf = jsonx.AppendString(buf, sec.Key)
 		buf = append(buf, `,"updated_at":"`...)
 		buf = sec.UpdatedAt.AppendFormat(buf, time.RFC3339Nano)
 		buf = append(buf, `","updated_by":{"id":`...)
-		buf = appendJSONString(buf, by.ID)
+		buf = jsonx.AppendString(buf, by.ID)
 		buf = append(buf, `,"type":`...)
-		buf = appendJSONString(buf, by.Type)
+		buf = jsonx.AppendString(buf, by.Type)
 		buf = append(buf, '}')
 		if !sec.Deleted {
 			buf = append(buf, `,"value":`...)
@@ -105,68 +105,4 @@ func reserve(b []byte, n int) []byte {
 	grown := slices.Grow(b, n)
 	clear(b[:cap(b)])
 	return grown
-}
-
-// jsonSafe marks the ASCII bytes a JSON string holds as they are.
-var jsonSafe = func() (safe [utf8.RuneSelf]bool) {
-	for c := byte(0x20); c < utf8.RuneSelf; c++ {
-		safe[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return safe
-}()
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it: quotes, backslashes and control characters; <, > and & (so
-// an answer is safe to embed in HTML); U+2028 and U+2029; invalid UTF-8
-// becomes U+FFFD.
-func appendJSONString[T ~string | ~[]byte](dst []byte, s T) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		// A rune is at most 4 bytes: converting them does not allocate.
-		r, size := utf8.DecodeRune([]byte(s[i:min(i+utf8.UTFMax, len(s))]))
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	fastjson "github.com/goccy/go-json"
 
@@ -95,32 +94,6 @@ func TestBundleJSONWipesTheBufferItOutgrows(t *testing.T) {
 			t.Fatalf("a %d-byte buffer the answer outgrew still holds a value", size)
 		}
 	}
-}
-
-// FuzzJSONString: any string, valid UTF-8 or not, comes out as encoding/json
-// writes it.
-func FuzzJSONString(f *testing.F) {
-	for _, s := range []string{"", "a", "\"\\", "\x00\x1f\x7f", "<>&", "\u2028", "é", "\xff", "\xe2\x80"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
-			t.Errorf("string %q:\n got %s\nwant %s", s, got, want)
-		}
-		if got := appendJSONString(nil, []byte(s)); !bytes.Equal(got, want) {
-			t.Errorf("bytes %q:\n got %s\nwant %s", s, got, want)
-		}
-		if utf8.ValidString(s) {
-			var back string
-			if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil || back != s {
-				t.Errorf("%q does not round-trip: %q, %v", s, back, err)
-			}
-		}
-	})
 }
 
 // BenchmarkBundleJSON renders the load test's answer: 20 secrets of 41

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cofferhq/coffer"
+	"github.com/cofferhq/coffer/internal/jsonx"
 )
 
 const auditColumns = `seq, id, occurred_at, actor_type, actor_id, action, outcome, project_id,
@@ -105,64 +106,6 @@ func (q queries) insertAudit(ctx context.Context, events []*coffer.AuditEvent) e
 	})
 }
 
-// pgInsertAudit moves the head from $19 to the last event and writes the
-// whole batch in one statement of fixed text: one array per column, so a
-// batch of any size binds 19 parameters. If the head is not at $19 the
-// UPDATE matches nothing and, joined to it, neither does the INSERT. The
-// arrays come as array literals in text parameters (see pgArray).
-const pgInsertAudit = `WITH head AS (
-	UPDATE audit_head SET seq = $17, hash = $18 WHERE id = 1 AND seq = $19 RETURNING 1 AS moved
-)
-INSERT INTO audit_events (` + auditColumns + `)
-SELECT t.seq, t.id::uuid, t.occurred_at, t.actor_type, t.actor_id, t.action, t.outcome, t.project_id,
-	t.environment_id, t.target, t.keys, t.ip, t.user_agent, t.request_id, t.prev_hash, t.hash
-FROM head, unnest($1::text::bigint[], $2::text::text[], $3::text::bigint[], $4::text::text[],
-	$5::text::text[], $6::text::text[], $7::text::text[], $8::text::text[], $9::text::text[],
-	$10::text::text[], $11::text::text[], $12::text::text[], $13::text::text[], $14::text::text[],
-	$15::text::bytea[], $16::text::bytea[])
-	AS t(seq, id, occurred_at, actor_type, actor_id, action, outcome, project_id,
-		environment_id, target, keys, ip, user_agent, request_id, prev_hash, hash)`
-
-func (q queries) insertAuditArrays(ctx context.Context, head int64, events []*coffer.AuditEvent) error {
-	keys := make([]string, len(events))
-	for i, e := range events {
-		k, err := json.Marshal(e.Keys)
-		if err != nil {
-			return fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
-		}
-		keys[i] = string(k)
-	}
-	text := func(field func(*coffer.AuditEvent) string) string {
-		return pgTextArray(len(events), func(i int) string { return field(events[i]) })
-	}
-	last := events[len(events)-1]
-	written, err := q.exec(ctx, pgInsertAudit,
-		pgIntArray(len(events), func(i int) int64 { return events[i].Seq }),
-		text(func(e *coffer.AuditEvent) string { return e.ID }),
-		pgIntArray(len(events), func(i int) int64 { return micros(events[i].Time) }),
-		text(func(e *coffer.AuditEvent) string { return string(e.ActorType) }),
-		text(func(e *coffer.AuditEvent) string { return e.ActorID }),
-		text(func(e *coffer.AuditEvent) string { return e.Action }),
-		text(func(e *coffer.AuditEvent) string { return e.Outcome }),
-		text(func(e *coffer.AuditEvent) string { return e.ProjectID }),
-		text(func(e *coffer.AuditEvent) string { return e.EnvironmentID }),
-		text(func(e *coffer.AuditEvent) string { return e.Target }),
-		pgTextArray(len(events), func(i int) string { return keys[i] }),
-		text(func(e *coffer.AuditEvent) string { return e.IP }),
-		text(func(e *coffer.AuditEvent) string { return e.UserAgent }),
-		text(func(e *coffer.AuditEvent) string { return e.RequestID }),
-		pgByteaArray(len(events), func(i int) []byte { return events[i].PrevHash }),
-		pgByteaArray(len(events), func(i int) []byte { return events[i].Hash }),
-		last.Seq, nonNil(last.Hash), head)
-	if err != nil {
-		return dbError(err, "insert audit events", "", "Audit event already exists.")
-	}
-	if written == 0 {
-		return errHeadMoved
-	}
-	return nil
-}
-
 // auditInsertBatch rows go in one SQLite INSERT: 16 parameters a row stays
 // far below its parameter limit.
 const auditInsertBatch = 200
@@ -173,10 +116,6 @@ func (q queries) insertAuditRows(ctx context.Context, events []*coffer.AuditEven
 	sb.WriteString(`INSERT INTO audit_events (` + auditColumns + `) VALUES `)
 	args := make([]any, 0, cols*len(events))
 	for i, e := range events {
-		keys, err := json.Marshal(e.Keys)
-		if err != nil {
-			return fmt.Errorf("audit event %d: keys: %w", e.Seq, err)
-		}
 		if i > 0 {
 			sb.WriteByte(',')
 		}
@@ -189,7 +128,7 @@ func (q queries) insertAuditRows(ctx context.Context, events []*coffer.AuditEven
 		}
 		sb.WriteByte(')')
 		args = append(args, e.Seq, e.ID, micros(e.Time), e.ActorType, e.ActorID, e.Action, e.Outcome, e.ProjectID,
-			e.EnvironmentID, e.Target, string(keys), e.IP, e.UserAgent, e.RequestID,
+			e.EnvironmentID, e.Target, string(jsonx.AppendStrings(nil, e.Keys)), e.IP, e.UserAgent, e.RequestID,
 			nonNil(e.PrevHash), nonNil(e.Hash))
 	}
 	if _, err := q.db.ExecContext(ctx, sb.String(), args...); err != nil {

@@ -28,6 +28,9 @@ type queries struct {
 	// store is set outside a transaction so that methods writing several
 	// rows can open one (see atomic); nil inside a Tx.
 	store *Store
+	// conn is the connection a PostgreSQL Tx runs on, for rawPG; nil
+	// outside one.
+	conn *sql.Conn
 }
 
 // queriesOn returns the store's queries running on db: the pool, or a

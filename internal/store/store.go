@@ -116,7 +116,19 @@ func (s *Store) Close() error {
 // writers wait their turn (up to the busy timeout) instead of failing when
 // they would have to upgrade a read lock.
 func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) error {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	// On PostgreSQL the transaction runs on a connection of its own, so that
+	// a statement needing pgx's protocol access (see rawPG) can join it.
+	var conn *sql.Conn
+	begin := s.db.BeginTx
+	if s.dialect == Postgres {
+		var err error
+		if conn, err = s.db.Conn(ctx); err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer conn.Close()
+		begin = conn.BeginTx
+	}
+	sqlTx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -127,7 +139,9 @@ func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) error {
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err := fn(&Tx{queries: s.queriesOn(sqlTx, true), tx: sqlTx}); err != nil {
+	q := s.queriesOn(sqlTx, true)
+	q.conn = conn
+	if err := fn(&Tx{queries: q, tx: sqlTx}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -65,12 +65,21 @@ func testTx(t *testing.T, s *store.Store) {
 	t.Run("MultiRowWritesNestInTx", func(t *testing.T) {
 		// Methods that open their own transaction outside a Tx (DeleteUser,
 		// CreateToken, InsertAuditEvents) must join the caller's inside one.
+		// On PostgreSQL the audit insert goes through pgx on the
+		// transaction's own connection: it must be part of it too.
 		u := newUser("nested@example.com")
 		boom := errors.New("boom")
-		err := s.Tx(ctx, func(tx *store.Tx) error {
+		head, headHash, err := s.LockAuditHead(ctx)
+		check(t, err)
+		err = s.Tx(ctx, func(tx *store.Tx) error {
 			check(t, tx.CreateUser(ctx, u))
 			check(t, tx.CreateToken(ctx, &coffer.Token{ID: newID(), Kind: coffer.TokenPersonal, Name: "n", Hash: []byte("nested"), UserID: u.ID, CreatedAt: t0}))
 			check(t, tx.DeleteUser(ctx, u.ID))
+			seq, prev, err := tx.LockAuditHead(ctx)
+			check(t, err)
+			e := event(coffer.AuditUserDelete, "", "", u.ID, t0)
+			e.Seq, e.PrevHash, e.Hash = seq+1, prev, []byte("rolled back")
+			check(t, tx.InsertAuditEvents(ctx, []*coffer.AuditEvent{e}))
 			return boom
 		})
 		if !errors.Is(err, boom) {
@@ -78,6 +87,13 @@ func testTx(t *testing.T, s *store.Store) {
 		}
 		_, err = s.TokenByHash(ctx, []byte("nested"))
 		wantCode(t, err, coffer.ENOTFOUND)
+		after, afterHash, err := s.LockAuditHead(ctx)
+		check(t, err)
+		equal(t, "audit head after the rollback", after, head)
+		equal(t, "audit head hash after the rollback", afterHash, headHash)
+		events, err := s.ScanAudit(ctx, head, 10)
+		check(t, err)
+		equal(t, "audit events after the rollback", len(events), 0)
 	})
 }
 
