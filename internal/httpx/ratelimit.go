@@ -43,6 +43,11 @@ func KeyByClientIP(r *http.Request) (string, bool) {
 // an empty key) — an unreachable store is the limiter's to degrade from —
 // so refusing every request would turn a bug into an outage.
 func RateLimit(cfg RateLimitConfig) Middleware {
+	limit := cfg.Limit.Burst
+	if limit <= 0 {
+		limit = cfg.Limit.Rate
+	}
+	limitHeader := []string{strconv.Itoa(limit)} // shared by every answer: see sharedHeaders
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key, ok := cfg.Key(r)
@@ -58,14 +63,12 @@ func RateLimit(cfg RateLimitConfig) Middleware {
 				next.ServeHTTP(w, r)
 				return
 			}
+			// Keys written as the header map holds them spare a
+			// canonicalised copy per request.
 			h := w.Header()
-			limit := cfg.Limit.Burst
-			if limit <= 0 {
-				limit = cfg.Limit.Rate
-			}
-			h.Set("RateLimit-Limit", strconv.Itoa(limit))
-			h.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
-			h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(res.ResetAfter)))
+			h["Ratelimit-Limit"] = limitHeader
+			h["Ratelimit-Remaining"] = []string{strconv.Itoa(res.Remaining)}
+			h["Ratelimit-Reset"] = []string{strconv.Itoa(ceilSeconds(res.ResetAfter))}
 			if !res.Allowed {
 				if cfg.OnReject != nil {
 					cfg.OnReject(cfg.Scope)

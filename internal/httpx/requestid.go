@@ -8,7 +8,7 @@ import (
 )
 
 // HeaderRequestID carries the request id in both directions.
-const HeaderRequestID = "X-Request-ID"
+const HeaderRequestID = "X-Request-Id" // canonical, as the header map holds it
 
 // RequestID is a middleware that gives every request an id: the incoming
 // X-Request-ID when it is well formed (so a proxy's id correlates logs

@@ -12,6 +12,10 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
+// APIContentSecurityPolicy is the policy of API answers: JSON is never a
+// page, so it may load nothing and be framed by nothing.
+const APIContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
+
 // permissionsPolicy turns off the powerful browser features a secrets
 // manager never needs, so injected content cannot ask for them either.
 const permissionsPolicy = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), " +
@@ -46,10 +50,17 @@ func ContentSecurityPolicyFor(assetOrigin string) string {
 }
 
 // SecurityHeaders is a middleware that sets the browser security headers on
-// every response: a strict CSP, nosniff, no referrer, no framing, opener and
-// resource isolation, and HSTS when the request arrived over HTTPS (per
+// every response, and HSTS when the request arrived over HTTPS (per
 // Info.HTTPS, so it must run inside ProxyTrust.Middleware; HSTS on plain
-// HTTP is ignored by browsers and would break development). Every response
+// HTTP is ignored by browsers and would break development).
+//
+// Pages — the web client, its assets, the API reference, health and
+// metrics — get a strict CSP, nosniff, no referrer, no powerful features,
+// no framing, and opener and resource isolation. API answers (/api/v1/) get
+// what OWASP's REST Security Cheat Sheet asks of an API: a CSP that allows
+// nothing, nosniff, no framing and resource isolation; the headers that
+// only govern a document (Referrer-Policy, Permissions-Policy, COOP) do
+// nothing for JSON and would cost every answer their bytes. Every response
 // under /api/ gets Cache-Control: no-store, applied when the header is sent
 // so that a handler cannot weaken it: API responses carry secrets and must
 // never sit in a shared or browser cache.
@@ -57,10 +68,10 @@ func SecurityHeaders(next http.Handler) http.Handler {
 	return SecurityHeadersWithCSP(ContentSecurityPolicy)(next)
 }
 
-// SecurityHeadersWithCSP is SecurityHeaders with csp as the
+// SecurityHeadersWithCSP is SecurityHeaders with csp as the pages'
 // Content-Security-Policy (see ContentSecurityPolicyFor).
 func SecurityHeadersWithCSP(csp string) Middleware {
-	always := newSharedHeaders(
+	page := newSharedHeaders(
 		"Content-Security-Policy", csp,
 		"X-Content-Type-Options", "nosniff",
 		"Referrer-Policy", "no-referrer",
@@ -69,11 +80,21 @@ func SecurityHeadersWithCSP(csp string) Middleware {
 		"Cross-Origin-Resource-Policy", "same-origin",
 		"X-Frame-Options", "DENY",
 	)
+	api := newSharedHeaders(
+		"Content-Security-Policy", APIContentSecurityPolicy,
+		"X-Content-Type-Options", "nosniff",
+		"Cross-Origin-Resource-Policy", "same-origin",
+		"X-Frame-Options", "DENY",
+	)
 	https := newSharedHeaders("Strict-Transport-Security", hstsValue)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			always.set(h)
+			if strings.HasPrefix(r.URL.Path, "/api/v1/") {
+				api.set(h)
+			} else {
+				page.set(h)
+			}
 			if r.TLS != nil || InfoFrom(r.Context()).HTTPS {
 				https.set(h)
 			}
@@ -104,6 +125,9 @@ func newSharedHeaders(kv ...string) sharedHeaders {
 	return out
 }
 
+// noStoreHeader is Cache-Control: no-store.
+var noStoreHeader = newSharedHeaders("Cache-Control", "no-store")
+
 func (s sharedHeaders) set(h http.Header) {
 	for _, kv := range s {
 		h[kv.key] = kv.values
@@ -111,7 +135,7 @@ func (s sharedHeaders) set(h http.Header) {
 }
 
 func noStore(h http.Header) {
-	h.Set("Cache-Control", "no-store")
+	noStoreHeader.set(h)
 	h.Del("Expires")
 	h.Del("Pragma")
 }

@@ -43,7 +43,7 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer b.Close()
-	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(b.Revision, 10)))
+	w.Header()["Etag"] = []string{`"` + strconv.FormatInt(b.Revision, 10) + `"`}
 	if b.NotModified {
 		w.WriteHeader(http.StatusNotModified)
 		return
