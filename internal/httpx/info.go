@@ -62,3 +62,16 @@ func Routes(mux http.Handler) http.Handler {
 		mux.ServeHTTP(w, r)
 	})
 }
+
+// MethodLabel returns method when HTTP defines it and "_OTHER" otherwise,
+// as OpenTelemetry labels methods: any client can send any token as a
+// method, and metrics or traces labelled with it would grow a series per
+// token.
+func MethodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "_OTHER"
+}

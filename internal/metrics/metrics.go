@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ type Metrics struct {
 
 	requests         *prometheus.CounterVec
 	requestDuration  *prometheus.HistogramVec
+	series           sync.Map // httpKey -> *httpSeriesOf, see httpSeries
 	inFlight         prometheus.Gauge
 	authFailures     *prometheus.CounterVec
 	rateLimitRejects *prometheus.CounterVec

@@ -108,7 +108,9 @@ func TestMiddlewareLabelsByRoutePattern(t *testing.T) {
 		{"GET", "/api/v1/projects/other-42"},
 		{"DELETE", "/api/v1/projects/shop-7f3a9c"},
 		{"GET", "/api/v1/nothing/shop-7f3a9c"},
-		{"PUT", "/api/v1/projects/shop-7f3a9c"}, // 405: no pattern
+		{"PUT", "/api/v1/projects/shop-7f3a9c"},  // 405: no pattern
+		{"BREW", "/api/v1/projects/shop-7f3a9c"}, // any token is a method
+		{"X-SCAN-1", "/"},
 	} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(req.method, req.path, nil))
 	}
@@ -121,21 +123,23 @@ func TestMiddlewareLabelsByRoutePattern(t *testing.T) {
 		{"StatusRecorded", []string{"DELETE", "DELETE /api/v1/projects/{project}", "204"}, 1},
 		{"NotFoundUnmatched", []string{"GET", "unmatched", "404"}, 1},
 		{"MethodNotAllowedUnmatched", []string{"PUT", "unmatched", "405"}, 1},
+		{"UnknownMethodsShareOneLabel", []string{"_OTHER", "unmatched", "405"}, 1},
+		{"UnknownMethodsShareOneLabelOn404", []string{"_OTHER", "unmatched", "404"}, 1},
 	}
 	for _, tt := range tests {
 		if got := testutil.ToFloat64(m.requests.WithLabelValues(tt.labels...)); got != tt.want {
 			t.Errorf("%s: requests%v = %v, want %v", tt.name, tt.labels, got, tt.want)
 		}
 	}
-	if got := testutil.CollectAndCount(m.requestDuration); got != 4 {
-		t.Errorf("duration series = %d, want 4", got)
+	if got := testutil.CollectAndCount(m.requestDuration); got != 5 {
+		t.Errorf("duration series = %d, want 5", got)
 	}
 	if got := testutil.ToFloat64(m.inFlight); got != 0 {
 		t.Errorf("in flight after = %v", got)
 	}
 	rec := httptest.NewRecorder()
 	m.Handler("").ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, raw := range []string{"shop-7f3a9c", "other-42", "/nothing/"} {
+	for _, raw := range []string{"shop-7f3a9c", "other-42", "/nothing/", "BREW", "X-SCAN"} {
 		if strings.Contains(rec.Body.String(), raw) {
 			t.Errorf("raw path %q became a label", raw)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -254,5 +255,29 @@ func TestSentryReportsBackgroundPanic(t *testing.T) {
 	}
 	if n := len(recv.Events()); n != 1 || !bytes.Contains(recv.Raw(), []byte("background boom")) {
 		t.Fatalf("got %d events: %s", n, recv.Raw())
+	}
+}
+
+// A method HTTP does not define is recorded as "_OTHER", with the original
+// kept apart, as OpenTelemetry's conventions say.
+func TestTracingLabelsUnknownMethods(t *testing.T) {
+	t.Parallel()
+	otlp := telemetrytest.NewOTLP(t)
+	tr, err := telemetry.NewTracing(t.Context(), telemetry.TracingConfig{Endpoint: otlp.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"GET", "BREW"} {
+		tr.Middleware(&countHandler{}).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "/x", nil))
+	}
+	if err := tr.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range otlp.Spans() {
+		got[s.Attrs["http.request.method"]] = s.Attrs["http.request.method_original"]
+	}
+	if want := map[string]string{"GET": "", "_OTHER": "BREW"}; !maps.Equal(got, want) {
+		t.Fatalf("method attributes %v, want %v", got, want)
 	}
 }

@@ -130,11 +130,15 @@ func (t *Tracing) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r, info := httpx.EnsureInfo(r)
 		ctx := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := t.tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
+		method := httpx.MethodLabel(r.Method)
+		ctx, span := t.tracer.Start(ctx, method, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(
-				semconv.HTTPRequestMethodKey.String(r.Method),
+				semconv.HTTPRequestMethodKey.String(method),
 				attribute.String("coffer.request_id", info.RequestID),
 			))
+		if method != r.Method {
+			span.SetAttributes(semconv.HTTPRequestMethodOriginal(r.Method))
+		}
 		sw := httpx.NewStatusWriter(w)
 		// Deferred so that a panic that escapes Recover (an aborted
 		// response) still ends the span.
