@@ -45,8 +45,12 @@ func hash(prev []byte, e *coffer.AuditEvent, seq, micros, keys uint64) []byte {
 		size += len(k)
 	}
 	// One buffer, hashed at once: writing each field to the hash would copy
-	// every string into a fresh slice.
-	b := make([]byte, 0, size)
+	// every string into a fresh slice. A usual event fits on the stack.
+	var stack [1024]byte
+	b := stack[:0]
+	if size > len(stack) {
+		b = make([]byte, 0, size)
+	}
 	b = appendField(b, prev)
 	b = appendUint(b, seq)
 	b = appendUint(b, micros)
