@@ -2,7 +2,9 @@
 # Load test of the bulk read — the hot path every service hits at start:
 # a service token reading a 20-secret environment, audit on. Starts its own
 # server, seeds it, runs wrk from a separate process, and reports requests
-# per second and the server's CPU time per request (from /proc).
+# per second and the CPU time per request of the server, of PostgreSQL when
+# it runs on this machine, and of wrk itself (from /proc): on one machine
+# the three share the cores, and what each spends says what limits the rate.
 #
 #   scripts/loadtest.sh                       # SQLite in a temp dir
 #   LOADTEST_DATABASE_URL=postgres://... scripts/loadtest.sh
@@ -37,11 +39,23 @@ url="$base/api/v1/projects/load/environments/prod/secrets"
 curl -sf -H "Authorization: Bearer $token" "$url" | grep -q SECRET_20
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-before=$(cpu)
+# Every local PostgreSQL process: the backends serving Coffer, and the WAL
+# writer and checkpointer its commits keep busy.
+pgcpu() { local t=0 p; for p in $(pgrep -x postgres || true); do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo "$t"; }
+before=$(cpu) pgbefore=$(pgcpu)
+# The shell's `times` counts the CPU of the children it has waited for —
+# wrk, once it exits — so it runs here, not in a subshell.
+times >"$work/times.before"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$url" | tee "$work/wrk.txt"
-after=$(cpu)
+times >"$work/times.after"
+after=$(cpu) pgafter=$(pgcpu)
 requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
-awk -v t="$(( after - before ))" -v hz="$ticks" -v n="$requests" \
-  'BEGIN { printf "server CPU: %.1f s for %d requests = %.0f µs per request\n", t/hz, n, (t/hz)/n*1e6 }'
+per() { awk -v t="$1" -v n="$requests" -v what="$2" 'BEGIN { printf "%s CPU: %.1f s for %d requests = %.0f µs per request\n", what, t, n, t/n*1e6 }'; }
+per "$(awk -v t="$(( after - before ))" -v hz="$ticks" 'BEGIN { print t/hz }')" server
+if [ -n "${LOADTEST_DATABASE_URL:-}" ] && [ "$pgafter" -gt 0 ]; then
+  per "$(awk -v t="$(( pgafter - pgbefore ))" -v hz="$ticks" 'BEGIN { print t/hz }')" "PostgreSQL (every local process)"
+fi
+children() { awk 'NR == 2 {gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4}' "$1"; }
+per "$(awk -v a="$(children "$work/times.after")" -v b="$(children "$work/times.before")" 'BEGIN { print a - b }')" wrk
 if [ -n "${LOADTEST_DATABASE_URL:-}" ]; then echo "store: PostgreSQL"; else echo "store: SQLite"; fi
 if [ -n "${LOADTEST_REDIS_URL:-}" ]; then echo "redis: on"; else echo "redis: off"; fi
