@@ -37,3 +37,14 @@ type SecretInput struct {
 	Value   string
 	Comment string
 }
+
+// DeletedSecret is a deleted key whose values are still kept: a rollback to
+// RestoreVersion brings it back, until retention purges them
+// (DELETED_SECRET_RETENTION).
+type DeletedSecret struct {
+	Key            string
+	Version        int // the version that records the deletion
+	DeletedAt      time.Time
+	DeletedBy      Actor
+	RestoreVersion int // the newest version with a value
+}

@@ -43,8 +43,9 @@ func TestSpecValid(t *testing.T) {
 	}
 }
 
-// wantOperations is the route list of DESIGN.md (less the WebSocket) with
-// its stable operation ids; clients are generated against these names.
+// wantOperations is the route list of DESIGN.md (less the WebSocket), with
+// the routes Coffer added since (invitations, deleted secrets),
+// and its stable operation ids; clients are generated against these names.
 var wantOperations = []string{
 	"POST /api/v1/auth/signup signup",
 	"POST /api/v1/auth/login login",
@@ -83,6 +84,7 @@ var wantOperations = []string{
 	"DELETE /api/v1/projects/{project}/environments/{env}/secrets/{key} deleteSecret",
 	"GET /api/v1/projects/{project}/environments/{env}/secrets/{key}/versions listSecretVersions",
 	"POST /api/v1/projects/{project}/environments/{env}/secrets/{key}/rollback rollbackSecret",
+	"GET /api/v1/projects/{project}/environments/{env}/deleted-secrets listDeletedSecrets",
 	"GET /api/v1/projects/{project}/tokens listServiceTokens",
 	"POST /api/v1/projects/{project}/tokens createServiceToken",
 	"DELETE /api/v1/projects/{project}/tokens/{token} revokeServiceToken",

@@ -476,6 +476,28 @@ type DeleteMeRequest struct {
 	Password string `json:"password"`
 }
 
+// DeletedSecret A deleted key whose values are still kept.
+type DeletedSecret struct {
+	DeletedAt time.Time `json:"deleted_at"`
+
+	// DeletedBy Who did something.
+	DeletedBy Actor  `json:"deleted_by"`
+	Key       string `json:"key"`
+
+	// RestoreVersion The newest version with a value; roll back to it to restore the key.
+	RestoreVersion int64 `json:"restore_version"`
+
+	// Version The version that records the deletion.
+	Version int64 `json:"version"`
+}
+
+// DeletedSecretList defines model for DeletedSecretList.
+type DeletedSecretList struct {
+	// NextCursor Absent on the last page.
+	NextCursor string          `json:"next_cursor,omitempty"`
+	Secrets    []DeletedSecret `json:"secrets"`
+}
+
 // Environment defines model for Environment.
 type Environment struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -995,6 +1017,15 @@ type ListAuditParams struct {
 	// To Only events before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 
+	// Cursor The `next_cursor` of the previous page; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit The page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListDeletedSecretsParams defines parameters for ListDeletedSecrets.
+type ListDeletedSecretsParams struct {
 	// Cursor The `next_cursor` of the previous page; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 

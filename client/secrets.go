@@ -182,6 +182,14 @@ func (c *Client) SecretVersions(ctx context.Context, project, env, key, cursor s
 		secretsPath+"/%s/versions", project, env, key)
 }
 
+// DeletedSecrets returns one page of an environment's deleted keys that can
+// still be restored, by key; RollbackSecret to a key's RestoreVersion
+// brings it back (operation listDeletedSecrets).
+func (c *Client) DeletedSecrets(ctx context.Context, project, env, cursor string, limit int) (*api.DeletedSecretList, error) {
+	return callPath[api.DeletedSecretList](ctx, c, http.MethodGet, pageQuery(cursor, limit), nil,
+		"/projects/%s/environments/%s/deleted-secrets", project, env)
+}
+
 // RollbackSecret makes an old version current again by copying it into a
 // new version, which it returns (operation rollbackSecret).
 func (c *Client) RollbackSecret(ctx context.Context, project, env, key string, version int64) (*api.Secret, error) {

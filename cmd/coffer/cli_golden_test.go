@@ -138,8 +138,9 @@ func TestCLICredentialsRefusedWhenReadableByOthers(t *testing.T) {
 }
 
 // TestCLIGoldenHistorySQLite pins the output of `secrets history` (table,
-// values, JSON) over a secret that was updated, deleted and restored, and
-// the line `secrets rollback` prints.
+// values, JSON) over a secret that was updated, deleted and restored, of
+// `secrets deleted` (table, JSON), and the lines `secrets rollback` and
+// `secrets restore` print.
 func TestCLIGoldenHistorySQLite(t *testing.T) {
 	cliHome(t)
 	s := startServer(t, "sqlite", nil)
@@ -148,7 +149,11 @@ func TestCLIGoldenHistorySQLite(t *testing.T) {
 	runCLI(t, "", append([]string{"secrets", "set", "TOKEN=first", "--comment", "issued by vendor"}, shop...)...).must(t)
 	runCLI(t, "second\tline\nand more\n", append([]string{"secrets", "set", "TOKEN", "--value-stdin", "--comment", "rotated\nby ops"}, shop...)...).must(t)
 	runCLI(t, "", append([]string{"secrets", "delete", "TOKEN"}, shop...)...).must(t)
+	golden(t, "cli_secrets_deleted", runCLI(t, "", append([]string{"secrets", "deleted"}, shop...)...).must(t).out)
+	golden(t, "cli_secrets_deleted_json", runCLI(t, "", append([]string{"secrets", "deleted", "-o", "json"}, shop...)...).must(t).out)
 	golden(t, "cli_secrets_rollback", runCLI(t, "", append([]string{"secrets", "rollback", "TOKEN", "1"}, shop...)...).must(t).out)
+	runCLI(t, "", append([]string{"secrets", "delete", "TOKEN"}, shop...)...).must(t)
+	golden(t, "cli_secrets_restore", runCLI(t, "", append([]string{"secrets", "restore", "TOKEN"}, shop...)...).must(t).out)
 
 	cases := []struct {
 		name string

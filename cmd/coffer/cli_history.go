@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -168,6 +169,113 @@ version that records a deletion has no value to roll back to.`,
 			return err
 		}
 		_, err = fmt.Fprintf(cmd.OutOrStdout(), "Rolled %s in %s back to version %d: now version %d.\n", key, t, version, s.Version)
+		return err
+	})
+	return cmd
+}
+
+// deletedView is a deleted secret as `secrets deleted --output json` shows
+// it.
+type deletedView struct {
+	Key            string    `json:"key"`
+	DeletedAt      time.Time `json:"deleted_at"`
+	DeletedBy      api.Actor `json:"deleted_by"`
+	Version        int64     `json:"version"`
+	RestoreVersion int64     `json:"restore_version"`
+}
+
+func newSecretsDeletedCmd(t *target) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "deleted",
+		Short: "List the deleted secrets that can still be restored",
+		Long: `List the keys of an environment that were deleted and whose values are still
+kept (DELETED_SECRET_RETENTION, docs/data-retention.md), with who deleted them
+and the version that restores each: ` + "`coffer secrets restore KEY`" + ` brings one back.
+No value is shown.`,
+		Example: "  coffer secrets deleted -p shop -e dev\n  coffer secrets restore API_KEY -p shop -e dev",
+		Args:    cobra.NoArgs,
+	}
+	output := outputFlag(cmd)
+	cmd.RunE = runE(func(cmd *cobra.Command, _ []string) error {
+		format, err := output()
+		if err != nil {
+			return err
+		}
+		if err := t.check(); err != nil {
+			return err
+		}
+		_, c, err := connect()
+		if err != nil {
+			return err
+		}
+		deleted, err := deletedSecrets(cmd.Context(), c, t)
+		if err != nil {
+			return err
+		}
+		views := make([]deletedView, len(deleted))
+		rows := make([][]string, len(deleted))
+		for i, d := range deleted {
+			views[i] = deletedView{Key: d.Key, DeletedAt: d.DeletedAt.UTC(), DeletedBy: d.DeletedBy, Version: d.Version, RestoreVersion: d.RestoreVersion}
+			rows[i] = []string{d.Key, views[i].DeletedAt.Format(time.RFC3339), actorName(d.DeletedBy), fmt.Sprint(d.RestoreVersion)}
+		}
+		if format == outputJSON {
+			return printJSON(cmd.OutOrStdout(), struct {
+				Secrets []deletedView `json:"secrets"`
+			}{views})
+		}
+		return printTable(cmd.OutOrStdout(), []string{"KEY", "DELETED", "BY", "RESTORES TO VERSION"}, rows)
+	})
+	return cmd
+}
+
+// deletedSecrets reads every deleted secret of t that can be restored,
+// following the cursor to the end.
+func deletedSecrets(ctx context.Context, c *client.Client, t *target) ([]api.DeletedSecret, error) {
+	deleted := []api.DeletedSecret{}
+	for cursor := ""; ; {
+		page, err := c.DeletedSecrets(ctx, t.project, t.env, cursor, maxVersionsPage)
+		if err != nil {
+			return nil, err
+		}
+		deleted = append(deleted, page.Secrets...)
+		if cursor = page.NextCursor; cursor == "" || len(page.Secrets) == 0 {
+			return deleted, nil
+		}
+	}
+}
+
+func newSecretsRestoreCmd(t *target) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "restore KEY",
+		Short: "Bring back a deleted secret with its last value",
+		Long: `Restore a deleted secret: roll it back to its newest version with a value, as
+` + "`coffer secrets deleted`" + ` lists it. To restore an older value, pick its version with
+` + "`coffer secrets history`" + ` and use ` + "`coffer secrets rollback`.",
+		Example: "  coffer secrets restore API_KEY -p shop -e dev",
+		Args:    cobra.ExactArgs(1),
+	}
+	cmd.RunE = runE(func(cmd *cobra.Command, args []string) error {
+		key := args[0]
+		if err := t.check(); err != nil {
+			return err
+		}
+		_, c, err := connect()
+		if err != nil {
+			return err
+		}
+		deleted, err := deletedSecrets(cmd.Context(), c, t)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(deleted, func(d api.DeletedSecret) bool { return d.Key == key })
+		if i < 0 {
+			return &exitStatus{code: exitNotFound, err: fmt.Errorf("%s in %s is not a deleted secret that can be restored (see `coffer secrets deleted`)", key, t)}
+		}
+		s, err := c.RollbackSecret(cmd.Context(), t.project, t.env, key, deleted[i].RestoreVersion)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "Restored %s in %s from version %d: now version %d.\n", key, t, deleted[i].RestoreVersion, s.Version)
 		return err
 	})
 	return cmd

@@ -107,7 +107,31 @@ func testCLISecretHistory(t *testing.T, backend string) {
 		t.Fatalf("the restored version: %+v", v)
 	}
 
+	// The other way back: find it among the deleted, restore its last value.
+	cli("", "secrets", "set", "OLD_KEY=kept-value").must(t)
+	cli("", "secrets", "delete", "OLD_KEY").must(t)
+	var list struct{ Secrets []deletedView }
+	noErr(t, json.Unmarshal([]byte(cli("", "secrets", "deleted", "-o", "json").must(t).out), &list))
+	if len(list.Secrets) != 1 || list.Secrets[0].Key != "OLD_KEY" || list.Secrets[0].RestoreVersion != 1 || list.Secrets[0].Version != 2 {
+		t.Fatalf("secrets deleted: %+v, want OLD_KEY deleted in version 2, restorable from 1", list.Secrets)
+	}
+	if r := cli("", "secrets", "restore", "OLD_KEY").must(t); r.out != "Restored OLD_KEY in shop/dev from version 1: now version 3.\n" {
+		t.Fatalf("restore said %q", r.out)
+	}
+	if out := cli("", "secrets", "get", "OLD_KEY").must(t).out; out != "kept-value\n" {
+		t.Fatalf("restored value: %q", out)
+	}
+	if out := cli("", "secrets", "deleted").must(t).out; strings.Contains(out, "OLD_KEY") {
+		t.Fatalf("a restored key is still listed as deleted:\n%s", out)
+	}
+
 	t.Run("errors", func(t *testing.T) {
+		if r := cli("", "secrets", "restore", "OLD_KEY").wantCode(t, exitNotFound); !strings.Contains(r.err, "not a deleted secret") {
+			t.Errorf("restore of a live key: %q", r.err)
+		}
+		cli("", "secrets", "restore").wantCode(t, exitUsage)
+		cli("", "secrets", "deleted", "extra").wantCode(t, exitUsage)
+		cli("", "secrets", "deleted", "-o", "xml").wantCode(t, exitUsage)
 		for _, version := range []string{"0", "abc", "1.5", "-1", "99999999999999999999"} {
 			// After --, as a negative number would otherwise be read as a flag.
 			r := runCLI(t, "", "secrets", "rollback", "-p", "shop", "-e", "dev", "API_KEY", "--", version).wantCode(t, exitUsage)

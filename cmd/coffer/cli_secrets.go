@@ -46,6 +46,7 @@ func newSecretsCmd() *cobra.Command {
 	for _, sub := range []*cobra.Command{
 		newSecretsListCmd(t), newSecretsGetCmd(t), newSecretsSetCmd(t), newSecretsDeleteCmd(t),
 		newSecretsImportCmd(t), newSecretsExportCmd(t), newSecretsHistoryCmd(t), newSecretsRollbackCmd(t),
+		newSecretsDeletedCmd(t), newSecretsRestoreCmd(t),
 	} {
 		cmd.AddCommand(cliCommand(sub))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"slices"
@@ -193,13 +194,28 @@ func TestDeletedSecretValuesArePurgedAfterRetention(t *testing.T) {
 			return versions
 		}
 
+		restorable := func() []string {
+			t.Helper()
+			var keys []string
+			for _, d := range ok(c.DeletedSecrets(ctx, "shop", "dev", "", 0)).get(t).Secrets {
+				keys = append(keys, d.Key)
+			}
+			return keys
+		}
+
 		cleanup(time.Hour)
 		if got := history("OLD"); !slices.Equal(got, []int64{3, 2, 1}) {
 			t.Fatalf("inside the retention OLD has versions %v, want 3 2 1", got)
 		}
+		if got := restorable(); !slices.Equal(got, []string{"OLD"}) {
+			t.Fatalf("inside the retention the deleted secrets are %v, want OLD", got)
+		}
 		cleanup(3 * time.Hour)
 		if got := history("OLD"); !slices.Equal(got, []int64{3}) {
 			t.Fatalf("after the retention OLD has versions %v, want the deletion (3) only", got)
+		}
+		if got := restorable(); len(got) != 0 {
+			t.Fatalf("after the retention the deleted secrets are %v, want none", got)
 		}
 		_, err := c.RollbackSecret(ctx, "shop", "dev", "OLD", 2)
 		wantStatus(t, err, http.StatusNotFound)
@@ -215,6 +231,58 @@ func TestDeletedSecretValuesArePurgedAfterRetention(t *testing.T) {
 		if got := history("OLD"); !slices.Equal(got, []int64{4, 3}) {
 			t.Fatalf("written again, OLD has versions %v, want 4 3", got)
 		}
+	})
+}
+
+// The deleted secrets of an environment are listed, by key and page, with
+// the version that restores each; restoring one takes it off the list.
+// Viewers and read tokens may list them; the list holds no value.
+func TestDeletedSecretsListAndRestore(t *testing.T) {
+	eachStore(t, func(t *testing.T, backend string) {
+		s := startServer(t, backend, nil)
+		c, _ := s.signup(t, "owner")
+		ctx := t.Context()
+		ok(c.CreateProject(ctx, api.CreateProjectRequest{Slug: "shop", Name: "Shop"})).get(t)
+		mustPut(t, c, "LIVE", "l1", "")
+		for _, key := range []string{"C_KEY", "A_KEY", "B_KEY"} {
+			mustPut(t, c, key, "first-"+key, "")
+			mustPut(t, c, key, "last-"+key, "the one to keep")
+			noErr(t, c.DeleteSecret(ctx, "shop", "dev", key))
+		}
+
+		page := ok(c.DeletedSecrets(ctx, "shop", "dev", "", 2)).get(t)
+		if len(page.Secrets) != 2 || page.Secrets[0].Key != "A_KEY" || page.Secrets[1].Key != "B_KEY" || page.NextCursor != "B_KEY" {
+			t.Fatalf("first page: %+v", page)
+		}
+		a := page.Secrets[0]
+		if a.Version != 3 || a.RestoreVersion != 2 || a.DeletedBy.Type != "user" || a.DeletedAt.IsZero() {
+			t.Fatalf("A_KEY: %+v, want deleted in version 3, restorable from version 2", a)
+		}
+		rest := ok(c.DeletedSecrets(ctx, "shop", "dev", page.NextCursor, 2)).get(t)
+		if len(rest.Secrets) != 1 || rest.Secrets[0].Key != "C_KEY" || rest.NextCursor != "" {
+			t.Fatalf("second page: %+v", rest)
+		}
+		pat := ok(c.CreatePersonalToken(ctx, api.CreatePersonalTokenRequest{Name: "raw"})).get(t)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/api/v1/projects/shop/environments/dev/deleted-secrets", nil)
+		req.Header.Set("Authorization", "Bearer "+pat.Secret)
+		_, raw := exchange(t, http.DefaultClient, req)
+		if bytes.Contains(raw, []byte("last-")) || bytes.Contains(raw, []byte("first-")) || bytes.Contains(raw, []byte("the one to keep")) {
+			t.Fatalf("the list carries a value or comment: %s", raw)
+		}
+
+		restored := ok(c.RollbackSecret(ctx, "shop", "dev", a.Key, a.RestoreVersion)).get(t)
+		if restored.Value == nil || *restored.Value != "last-A_KEY" || restored.Comment != "the one to keep" {
+			t.Fatalf("restored %+v", restored)
+		}
+		left := ok(c.DeletedSecrets(ctx, "shop", "dev", "", 0)).get(t)
+		if len(left.Secrets) != 2 || left.Secrets[0].Key != "B_KEY" {
+			t.Fatalf("after the restore: %+v, want B_KEY and C_KEY", left.Secrets)
+		}
+
+		_, err := c.DeletedSecrets(ctx, "shop", "dev", "not a key!", 0)
+		wantStatus(t, err, http.StatusBadRequest)
+		_, err = c.DeletedSecrets(ctx, "shop", "nope", "", 0)
+		wantStatus(t, err, http.StatusNotFound)
 	})
 }
 

@@ -77,6 +77,7 @@ var matrix = map[string]access{
 	"DELETE /api/v1/projects/{project}/environments/{env}/secrets/{key}":        {min: coffer.RoleDeveloper, svc: "write"},
 	"GET /api/v1/projects/{project}/environments/{env}/secrets/{key}/versions":  {min: coffer.RoleViewer, svc: "read"},
 	"POST /api/v1/projects/{project}/environments/{env}/secrets/{key}/rollback": {min: coffer.RoleDeveloper, svc: "write", body: `{"version":1}`},
+	"GET /api/v1/projects/{project}/environments/{env}/deleted-secrets":         {min: coffer.RoleViewer, svc: "read"},
 	"GET /api/v1/projects/{project}/tokens":                                     {min: coffer.RoleAdmin},
 	"POST /api/v1/projects/{project}/tokens":                                    {min: coffer.RoleAdmin, body: `{"name":"ci","environments":["dev"],"access":"read"}`},
 	"DELETE /api/v1/projects/{project}/tokens/{token}":                          {min: coffer.RoleAdmin},

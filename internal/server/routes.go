@@ -97,6 +97,7 @@ func (s *Server) routes() []Route {
 		{Method: "DELETE", Path: sec, handler: s.deleteSecret},
 		{Method: "GET", Path: sec + "/versions", handler: s.listSecretVersions, secret: true},
 		{Method: "POST", Path: sec + "/rollback", handler: s.rollbackSecret, secret: true},
+		{Method: "GET", Path: env + "/deleted-secrets", handler: s.listDeletedSecrets},
 		{Method: "GET", Path: proj + "/tokens", handler: s.listServiceTokens},
 		{Method: "POST", Path: proj + "/tokens", handler: s.createServiceToken, secret: true},
 		{Method: "DELETE", Path: proj + "/tokens/{token}", handler: s.revokeServiceToken},

@@ -264,6 +264,39 @@ func (s *Server) listSecretVersions(w http.ResponseWriter, r *http.Request) {
 	respond(w, r, http.StatusOK, out, nil)
 }
 
+// listDeletedSecrets pages through the deleted keys that can be restored;
+// the cursor is the last key of the previous page.
+func (s *Server) listDeletedSecrets(w http.ResponseWriter, r *http.Request) {
+	limit, err := pageLimit(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	after := r.URL.Query().Get("cursor")
+	if after != "" && coffer.ValidateKey(after) != nil {
+		httpx.Error(w, r, coffer.Errorf(coffer.EINVALID, "The cursor is not valid."))
+		return
+	}
+	deleted, err := s.svc.DeletedSecrets(r.Context(), r.PathValue("project"), r.PathValue("env"), after, limit+1)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	out := api.DeletedSecretList{}
+	if len(deleted) > limit {
+		deleted = deleted[:limit]
+		out.NextCursor = deleted[limit-1].Key
+	}
+	out.Secrets = make([]api.DeletedSecret, len(deleted))
+	for i, d := range deleted {
+		out.Secrets[i] = api.DeletedSecret{
+			Key: d.Key, Version: int64(d.Version), DeletedAt: d.DeletedAt, DeletedBy: wireActor(d.DeletedBy),
+			RestoreVersion: int64(d.RestoreVersion),
+		}
+	}
+	respond(w, r, http.StatusOK, out, nil)
+}
+
 func (s *Server) rollbackSecret(w http.ResponseWriter, r *http.Request) {
 	var req api.RollbackSecretRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {

@@ -360,6 +360,18 @@ func (s *Service) SecretVersions(ctx context.Context, project, env, key string, 
 	return versions, nil
 }
 
+// DeletedSecrets lists up to limit deleted keys of an environment that can
+// still be restored, in key order after the key after ("" from the first).
+// It names keys, versions and who deleted them, never a value, so it is
+// not audited as a read of secrets.
+func (s *Service) DeletedSecrets(ctx context.Context, project, env, after string, limit int) ([]*coffer.DeletedSecret, error) {
+	sc, err := s.environment(ctx, project, env, coffer.ActSecretRead)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.DeletedSecrets(ctx, sc.env.ID, after, limit)
+}
+
 // Rollback makes a new version of a secret that carries an old version's
 // value and comment. Rolling back a deleted secret restores it.
 func (s *Service) Rollback(ctx context.Context, project, env, key string, version int) (*coffer.Secret, error) {

@@ -159,6 +159,14 @@ func planCases() []planCase {
 			uses: []string{"secrets (environment_id, key)", "secret_versions (secret_id, version)"},
 		},
 		{
+			name: "DeletedSecrets",
+			run: func(ctx context.Context, s *store.Store, w planWorld) error {
+				_, err := s.DeletedSecrets(ctx, w.env, "", 50)
+				return err
+			},
+			uses: []string{"secrets (environment_id)", "secret_versions (secret_id)"},
+		},
+		{
 			name: "TokenByHash",
 			run: func(ctx context.Context, s *store.Store, w planWorld) error {
 				_, err := s.TokenByHash(ctx, w.serviceHash)

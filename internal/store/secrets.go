@@ -119,6 +119,31 @@ func (q queries) SecretsSince(ctx context.Context, envID string, revision int64)
 		ORDER BY s.revision, s.key`, envID, revision)
 }
 
+// DeletedSecrets returns up to limit deleted keys of an environment whose
+// values are still kept, ordered by key, starting after the key after (""
+// for the first): what can be restored. It walks the (environment_id, key)
+// index and each key's versions by their primary key.
+func (q queries) DeletedSecrets(ctx context.Context, envID, after string, limit int) ([]*coffer.DeletedSecret, error) {
+	return queryList(ctx, q, "list deleted secrets", func(row scanner) (*coffer.DeletedSecret, error) {
+		var d coffer.DeletedSecret
+		var at int64
+		if err := row.Scan(&d.Key, &d.Version, &at, &d.DeletedBy.Type, &d.DeletedBy.ID, &d.RestoreVersion); err != nil {
+			return nil, err
+		}
+		d.DeletedAt = fromMicros(at)
+		return &d, nil
+	}, `
+		SELECT key, version, updated_at, updated_by_type, updated_by_id, restore FROM (
+			SELECT s.key, s.version, s.updated_at, s.updated_by_type, s.updated_by_id,
+				(SELECT max(v.version) FROM secret_versions v WHERE v.secret_id = s.id AND NOT v.deleted) AS restore
+			FROM secrets s
+			WHERE s.environment_id = $1 AND s.deleted AND s.key > $2
+		) d
+		WHERE restore IS NOT NULL
+		ORDER BY key
+		LIMIT $3`, envID, after, limit)
+}
+
 // InsertSecret stores the current state of a new key; ECONFLICT if the
 // environment has the key already (deleted or not). Its value goes in with
 // InsertSecretVersion, in the same transaction.

@@ -181,6 +181,38 @@ func testSecrets(t *testing.T, s *store.Store) {
 		check(t, err)
 		equal(t, "purged again", n, 0)
 	})
+	t.Run("DeletedSecrets", func(t *testing.T) {
+		e := mustEnv(t, s, p.ID, "trash")
+		writeSecret(t, s, e.ID, "LIVE", []byte("l1"), at(-10*time.Hour))
+		writeSecret(t, s, e.ID, "GONE", []byte("g1"), at(-10*time.Hour))
+		writeSecret(t, s, e.ID, "GONE", []byte("g2"), at(-9*time.Hour))
+		gone := writeSecret(t, s, e.ID, "GONE", nil, at(-2*time.Hour))
+		writeSecret(t, s, e.ID, "AGAIN", []byte("a1"), at(-10*time.Hour))
+		writeSecret(t, s, e.ID, "AGAIN", nil, at(-9*time.Hour))
+		writeSecret(t, s, e.ID, "AGAIN", []byte("a3"), at(-8*time.Hour))
+		again := writeSecret(t, s, e.ID, "AGAIN", nil, at(-1*time.Hour))
+		writeSecret(t, s, e.ID, "PURGED", []byte("p1"), at(-10*time.Hour))
+		writeSecret(t, s, e.ID, "PURGED", nil, at(-6*time.Hour))
+		_, err := s.PurgeDeletedValues(ctx, at(-5*time.Hour)) // PURGED's values go
+		check(t, err)
+
+		want := []*coffer.DeletedSecret{
+			{Key: "AGAIN", Version: 4, DeletedAt: again.UpdatedAt, DeletedBy: writer, RestoreVersion: 3},
+			{Key: "GONE", Version: 3, DeletedAt: gone.UpdatedAt, DeletedBy: writer, RestoreVersion: 2},
+		}
+		all, err := s.DeletedSecrets(ctx, e.ID, "", 10)
+		check(t, err)
+		equal(t, "deleted secrets that can be restored", all, want)
+		first, err := s.DeletedSecrets(ctx, e.ID, "", 1)
+		check(t, err)
+		equal(t, "first page", first, want[:1])
+		next, err := s.DeletedSecrets(ctx, e.ID, first[0].Key, 1)
+		check(t, err)
+		equal(t, "second page", next, want[1:])
+		last, err := s.DeletedSecrets(ctx, e.ID, "GONE", 1)
+		check(t, err)
+		equal(t, "after the last", len(last), 0)
+	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		e := mustEnv(t, s, p.ID, "conflict")
 		sec := mustWriteSecret(t, s, e.ID, "K", "k")

@@ -84,15 +84,21 @@ test('first run to sign-out: projects, secrets, history, import, tokens, audit',
   await expect(page.getByText('PORT deleted.')).toBeVisible();
   await expect(page.getByRole('row', { name: /PORT/ })).toHaveCount(0);
 
-  // A deleted secret comes back from its history while its values are kept.
+  // A deleted secret is listed, and comes back with its last value, while
+  // its values are kept; its versions hold the older ones.
   await page.getByRole('button', { name: 'Restore deleted' }).click();
-  await page.getByRole('dialog', { name: 'Restore a deleted secret' }).getByLabel('Key of the deleted secret').fill('PORT');
-  await page.getByRole('button', { name: 'Show its versions' }).click();
+  const trash = page.getByRole('dialog', { name: 'Restore a deleted secret' });
+  await expect(trash.getByRole('row', { name: /PORT/ })).toHaveCount(1);
+  await screenshot(page, '05b-restore-deleted');
+  await trash.getByRole('button', { name: 'Versions of PORT' }).click();
   const deleted = page.getByRole('dialog', { name: 'History of PORT' });
   await expect(deleted.getByText('Deleted', { exact: true })).toBeVisible();
-  await deleted.getByRole('button', { name: 'Roll back to v1' }).click();
-  await expect(page.getByText('PORT rolled back to v1 (now v3).')).toBeVisible();
   await deleted.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Restore deleted' }).click();
+  await trash.getByRole('button', { name: 'Restore PORT' }).click();
+  await expect(page.getByText('PORT restored from v1 (now v3).')).toBeVisible();
+  await expect(trash.getByText('No deleted secret to restore.')).toBeVisible();
+  await trash.getByRole('button', { name: 'Close' }).click();
   await expect(page.getByRole('row', { name: /PORT/ })).toHaveCount(1);
 
   // Service token: shown once, listed, revoked.

@@ -578,6 +578,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project}/environments/{env}/deleted-secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's slug. */
+                project: components["parameters"]["ProjectSlug"];
+                /** @description The environment's slug. */
+                env: components["parameters"]["EnvironmentSlug"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Deleted secrets that can still be restored, by key.
+         * @description The keys of the environment that were deleted and whose values are
+         *     still kept, in key order. Each names the version to restore: a
+         *     rollback to `restore_version` brings the key back with that value.
+         *     Values are kept for `DELETED_SECRET_RETENTION` after the deletion
+         *     (30 days by default); a key whose values were purged is no longer
+         *     listed. The answer holds no value, so it is not audited as a read.
+         */
+        get: operations["listDeletedSecrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project}/tokens": {
         parameters: {
             query?: never;
@@ -1193,6 +1223,28 @@ export interface components {
         };
         SecretVersionList: {
             versions: components["schemas"]["SecretVersion"][];
+            /** @description Absent on the last page. */
+            next_cursor?: string;
+        };
+        /** @description A deleted key whose values are still kept. */
+        DeletedSecret: {
+            key: string;
+            /**
+             * Format: int64
+             * @description The version that records the deletion.
+             */
+            version: number;
+            /** Format: date-time */
+            deleted_at: string;
+            deleted_by: components["schemas"]["Actor"];
+            /**
+             * Format: int64
+             * @description The newest version with a value; roll back to it to restore the key.
+             */
+            restore_version: number;
+        };
+        DeletedSecretList: {
+            secrets: components["schemas"]["DeletedSecret"][];
             /** @description Absent on the last page. */
             next_cursor?: string;
         };
@@ -2696,6 +2748,41 @@ export interface operations {
             404: components["responses"]["NotFoundProblem"];
             413: components["responses"]["TooLargeProblem"];
             415: components["responses"]["UnsupportedMediaTypeProblem"];
+            429: components["responses"]["RateLimitedProblem"];
+            default: components["responses"]["ServerProblem"];
+        };
+    };
+    listDeletedSecrets: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page; absent for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description The page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                /** @description The project's slug. */
+                project: components["parameters"]["ProjectSlug"];
+                /** @description The environment's slug. */
+                env: components["parameters"]["EnvironmentSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deleted secrets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedSecretList"];
+                };
+            };
+            400: components["responses"]["BadRequestProblem"];
+            401: components["responses"]["UnauthorizedProblem"];
+            404: components["responses"]["NotFoundProblem"];
             429: components["responses"]["RateLimitedProblem"];
             default: components["responses"]["ServerProblem"];
         };

@@ -140,8 +140,9 @@ export default function SecretsPage() {
       {importing && <ImportDialog where={where} onClose={() => setImporting(false)} />}
       {restoring && (
         <RestoreDialog
+          where={where}
           onClose={() => setRestoring(false)}
-          onPick={(key) => {
+          onHistory={(key) => {
             setRestoring(false);
             setHistory(key);
           }}

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import type { ReactElement } from 'react';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RestoreDialog } from '../components/RestoreDialog';
 import { SecretHistory } from '../components/SecretHistory';
 import { problem } from '../test/api';
 import { renderWithProviders } from '../test/render';
@@ -110,6 +111,18 @@ const cases: Case[] = [
     loading: 'Loading versions',
     rows: 3,
   },
+  {
+    name: 'RestoreDialog',
+    route: '/',
+    url: '/',
+    page: <RestoreDialog where={{ project: 'shop', env: 'dev' }} onHistory={() => {}} onClose={() => {}} />,
+    list: '/api/v1/projects/shop/environments/dev/deleted-secrets',
+    none: { secrets: [] },
+    loading: 'Loading deleted secrets',
+    rows: 3,
+    empty: 'No deleted secret to restore.',
+    hint: 'Secrets deleted longer ago than the retention are gone for good.',
+  },
 ];
 
 /** What the other reads of these pages answer: empty, or the project. */
@@ -181,5 +194,57 @@ describe('SecretsPage search', () => {
     expect(await screen.findByText('API_KEY')).toBeInTheDocument();
     await userEvent.setup().type(screen.getByLabelText('Search secrets by key or comment'), 'nothing-like-it');
     expect(await screen.findByText('No secret matches your search.')).toBeInTheDocument();
+  });
+});
+
+describe('RestoreDialog', () => {
+  const restoreDialog = cases.find((c) => c.name === 'RestoreDialog')!;
+  const deleted = (key: string) => ({
+    key,
+    version: 3,
+    deleted_at: new Date().toISOString(),
+    deleted_by: { type: 'user', id: 'u' },
+    restore_version: 2,
+  });
+
+  it('loads the next page on request', async () => {
+    const cursors: (string | null)[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (req: Request) => {
+        const url = new URL(req.url);
+        if (url.pathname !== restoreDialog.list) return problem(404, 'Not found.');
+        cursors.push(url.searchParams.get('cursor'));
+        return url.searchParams.get('cursor')
+          ? Response.json({ secrets: [deleted('B_KEY')] })
+          : Response.json({ secrets: [deleted('A_KEY')], next_cursor: 'A_KEY' });
+      }),
+    );
+    renderWithProviders(restoreDialog.page);
+    expect(await screen.findByRole('button', { name: 'Restore A_KEY' })).toBeInTheDocument();
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByRole('button', { name: 'Restore B_KEY' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Load more' })).not.toBeInTheDocument();
+    expect(cursors).toEqual([null, 'A_KEY']);
+  });
+
+  it('rolls a key back to the version it names', async () => {
+    const rollbacks: unknown[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (req: Request) => {
+        const url = new URL(req.url);
+        if (url.pathname === restoreDialog.list) return Response.json({ secrets: [deleted('A_KEY')] });
+        if (req.method === 'POST' && url.pathname.endsWith('/secrets/A_KEY/rollback')) {
+          rollbacks.push(await req.json());
+          return Response.json({ key: 'A_KEY', value: 'v', version: 4, comment: '', updated_at: '', updated_by: { type: 'user', id: 'u' } });
+        }
+        return problem(404, 'Not found.');
+      }),
+    );
+    renderWithProviders(restoreDialog.page);
+    await userEvent.setup().click(await screen.findByRole('button', { name: 'Restore A_KEY' }));
+    expect(await screen.findByText('A_KEY restored from v2 (now v4).')).toBeInTheDocument();
+    expect(rollbacks).toEqual([{ version: 2 }]);
   });
 });

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, type Schemas } from '../api';
 import { ApiError, unwrap } from '../problem';
 
@@ -113,6 +113,24 @@ export function useSecretVersions(where: Where, secretKey: string) {
         }),
       ).versions,
     gcTime: valueCacheTime,
+  });
+}
+
+/** The deleted secrets of an environment that can still be restored, by
+ * key, one page at a time ("load more"); data is the secrets loaded so far.
+ * Under the environment's key, so that a restore or a deletion refreshes it. */
+export function useDeletedSecrets(where: Where) {
+  return useInfiniteQuery({
+    queryKey: [...secretsKey(where), 'deleted'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET('/api/v1/projects/{project}/environments/{env}/deleted-secrets', {
+          params: { path: where, query: { cursor: pageParam, limit: 100 } },
+        }),
+      ),
+    getNextPageParam: (last) => last.next_cursor || undefined,
+    select: (data) => data.pages.flatMap((p) => p.secrets),
   });
 }
 
