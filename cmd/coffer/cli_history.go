@@ -53,10 +53,7 @@ bring it back with ` + "`coffer secrets rollback`.",
 		if limit < 0 {
 			return usagef("--limit must be 0 (all) or more, not %d", limit)
 		}
-		if err := t.check(); err != nil {
-			return err
-		}
-		_, c, err := connect()
+		c, err := t.connect()
 		if err != nil {
 			return err
 		}
@@ -157,10 +154,7 @@ version that records a deletion has no value to roll back to.`,
 		if err != nil || version < 1 {
 			return usagef("VERSION must be a positive integer, not %q", args[1])
 		}
-		if err := t.check(); err != nil {
-			return err
-		}
-		_, c, err := connect()
+		c, err := t.connect()
 		if err != nil {
 			return err
 		}
@@ -201,10 +195,7 @@ No value is shown.`,
 		if err != nil {
 			return err
 		}
-		if err := t.check(); err != nil {
-			return err
-		}
-		_, c, err := connect()
+		c, err := t.connect()
 		if err != nil {
 			return err
 		}
@@ -256,10 +247,7 @@ func newSecretsRestoreCmd(t *target) *cobra.Command {
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, args []string) error {
 		key := args[0]
-		if err := t.check(); err != nil {
-			return err
-		}
-		_, c, err := connect()
+		c, err := t.connect()
 		if err != nil {
 			return err
 		}

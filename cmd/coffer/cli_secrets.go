@@ -25,6 +25,16 @@ func (t *target) check() error {
 
 func (t *target) String() string { return t.project + "/" + t.env }
 
+// connect checks that t names a project and an environment, then connects
+// to the server with the stored or given credentials.
+func (t *target) connect() (*client.Client, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	_, c, err := connect()
+	return c, err
+}
+
 // targetFlags adds --project and --env to cmd and its subcommands.
 func targetFlags(cmd *cobra.Command, persistent bool) *target {
 	t := &target{}
@@ -117,10 +127,7 @@ func newSecretsListCmd(t *target) *cobra.Command {
 
 // fetchBundle reads the live secrets of t, sorted by key.
 func fetchBundle(cmd *cobra.Command, t *target) (*api.SecretBundle, error) {
-	if err := t.check(); err != nil {
-		return nil, err
-	}
-	_, c, err := connect()
+	c, err := t.connect()
 	if err != nil {
 		return nil, err
 	}
@@ -156,10 +163,7 @@ its version and metadata.`,
 		if err != nil {
 			return err
 		}
-		if err := t.check(); err != nil {
-			return err
-		}
-		_, c, err := connect()
+		c, err := t.connect()
 		if err != nil {
 			return err
 		}
@@ -245,10 +249,7 @@ func newSecretsDeleteCmd(t *target) *cobra.Command {
 		Args:    cobra.MinimumNArgs(1),
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, args []string) error {
-		if err := t.check(); err != nil {
-			return err
-		}
-		_, c, err := connect()
+		c, err := t.connect()
 		if err != nil {
 			return err
 		}
