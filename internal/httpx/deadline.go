@@ -14,14 +14,16 @@ import (
 // request (the most expensive layer of the chain under load). The first
 // Done, or an Err past the deadline, starts a context.WithDeadline under
 // it, and from then on every method answers from that one: its channel,
-// its error, its cause.
+// its error, its cause. Once stopped (the handler returned) it is
+// cancelled, as a WithTimeout context is by its deferred cancel.
 type deadlineCtx struct {
 	context.Context // the request's own context
 	at              time.Time
 
-	mu     sync.Mutex                      // serialises starting the timer
-	timed  atomic.Pointer[context.Context] // set once by start
-	cancel context.CancelFunc              // guarded by mu
+	mu      sync.Mutex                      // serialises starting the timer
+	timed   atomic.Pointer[context.Context] // set once by start
+	cancel  context.CancelFunc              // guarded by mu
+	stopped atomic.Bool
 }
 
 func withLazyDeadline(parent context.Context, at time.Time) *deadlineCtx {
@@ -48,10 +50,10 @@ func (c *deadlineCtx) Err() error {
 	if err := c.Context.Err(); err != nil {
 		return err
 	}
-	if time.Now().Before(c.at) {
+	if !c.stopped.Load() && time.Now().Before(c.at) {
 		return nil
 	}
-	return c.start().Err() // expired: the timed context says so, and keeps the cause
+	return c.start().Err() // expired or stopped: the timed context says so, and keeps the cause
 }
 
 // Value answers through the timed context once there is one, so that
@@ -73,16 +75,20 @@ func (c *deadlineCtx) start() context.Context {
 		return *t
 	}
 	timed, cancel := context.WithDeadline(c.Context, c.at)
+	if c.stopped.Load() {
+		cancel()
+	}
 	c.cancel = cancel
 	c.timed.Store(&timed)
 	return timed
 }
 
-// stop releases the timer, if one was started; the context then reports
-// context.Canceled, as a cancelled WithTimeout does.
+// stop cancels the context: it releases the timer if one was started, and
+// a wait begun later finds the context already done (context.Canceled).
 func (c *deadlineCtx) stop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.stopped.Store(true)
 	if c.cancel != nil {
 		c.cancel()
 	}

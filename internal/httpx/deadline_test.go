@@ -115,6 +115,19 @@ func TestLazyDeadlineFollowsItsParent(t *testing.T) {
 			t.Fatalf("Deadline() = %v, want the parent's %v", got, early)
 		}
 	})
+	t.Run("StoppedBeforeAnyWait", func(t *testing.T) {
+		t.Parallel()
+		ctx := withLazyDeadline(context.Background(), time.Now().Add(time.Hour))
+		ctx.stop()
+		if !errors.Is(ctx.Err(), context.Canceled) {
+			t.Fatalf("Err() after stop = %v, want Canceled as a WithTimeout's after its cancel", ctx.Err())
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("Done open after stop")
+		}
+	})
 	t.Run("StopCancelsAStartedTimer", func(t *testing.T) {
 		t.Parallel()
 		ctx := withLazyDeadline(context.Background(), time.Now().Add(time.Hour))
