@@ -17,8 +17,8 @@ import (
 // labelled by route pattern ("GET /api/v1/projects/{project}"), never by raw
 // path, which would create a series per project and secret; a request no
 // route matched is labelled "unmatched", and a method HTTP does not define
-// "_OTHER" (httpx.MethodLabel). It reads the pattern
-// after the handler ran, so it may sit anywhere outside httpx.Routes.
+// "_OTHER" (httpx.MethodLabel). It reads the pattern after the handler ran,
+// so it may sit anywhere outside httpx.Routes.
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Ensure Info exists here, so that httpx.Routes inside fills the
