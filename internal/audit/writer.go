@@ -112,16 +112,15 @@ func (w *Writer) Record(ctx context.Context, e *coffer.AuditEvent) error {
 	// never waits its deadline's timer (httpx.Timeout starts it on Done).
 	select {
 	case w.queue <- p:
-		w.mu.RUnlock()
 	default:
 		select {
 		case w.queue <- p:
-			w.mu.RUnlock()
 		case <-ctx.Done():
 			w.mu.RUnlock()
 			return fmt.Errorf("queue audit event: %w", ctx.Err())
 		}
 	}
+	w.mu.RUnlock()
 	// Once queued the event will be written or failed; wait for the answer
 	// even if ctx ends, so the caller never returns a value whose read is
 	// not on record.

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -172,13 +171,8 @@ func (q queries) rawPG(ctx context.Context, query string, fn func(context.Contex
 	run := func(ctx context.Context) error {
 		return conn.Raw(func(dc any) error { return fn(ctx, dc.(*stdlib.Conn).Conn()) })
 	}
-	l, ok := q.db.(slowLog)
-	if !ok {
-		return run(ctx)
+	if l, ok := q.db.(slowLog); ok {
+		return l.run(ctx, query, run)
 	}
-	ctx, span := l.start(ctx, query)
-	start := time.Now()
-	err := run(ctx)
-	l.observe(ctx, span, query, start, err)
-	return err
+	return run(ctx)
 }

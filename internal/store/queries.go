@@ -92,28 +92,37 @@ func (l slowLog) observe(ctx context.Context, span trace.Span, query string, sta
 	}
 }
 
-func (l slowLog) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// run times, traces and logs query as it runs through fn.
+func (l slowLog) run(ctx context.Context, query string, fn func(context.Context) error) error {
 	ctx, span := l.start(ctx, query)
 	start := time.Now()
-	res, err := l.db.ExecContext(ctx, query, args...)
+	err := fn(ctx)
 	l.observe(ctx, span, query, start, err)
+	return err
+}
+
+func (l slowLog) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = l.run(ctx, query, func(ctx context.Context) error {
+		res, err = l.db.ExecContext(ctx, query, args...)
+		return err
+	})
 	return res, err
 }
 
-func (l slowLog) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	ctx, span := l.start(ctx, query)
-	start := time.Now()
-	rows, err := l.db.QueryContext(ctx, query, args...)
-	l.observe(ctx, span, query, start, err)
+func (l slowLog) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
+	err = l.run(ctx, query, func(ctx context.Context) error {
+		rows, err = l.db.QueryContext(ctx, query, args...)
+		return err
+	})
 	return rows, err
 }
 
-func (l slowLog) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	ctx, span := l.start(ctx, query)
-	start := time.Now()
-	row := l.db.QueryRowContext(ctx, query, args...)
+func (l slowLog) QueryRowContext(ctx context.Context, query string, args ...any) (row *sql.Row) {
 	// The row's error surfaces at Scan, after the span has ended.
-	l.observe(ctx, span, query, start, nil)
+	_ = l.run(ctx, query, func(ctx context.Context) error {
+		row = l.db.QueryRowContext(ctx, query, args...)
+		return nil
+	})
 	return row
 }
 

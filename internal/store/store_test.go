@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cofferhq/coffer"
 	"github.com/cofferhq/coffer/internal/logtest"
 	"github.com/cofferhq/coffer/internal/store"
 	"github.com/cofferhq/coffer/internal/storetest"
@@ -173,5 +174,52 @@ func TestSlowQueryLog(t *testing.T) {
 				t.Errorf("log reveals an argument:\n%s", out)
 			}
 		})
+	}
+}
+
+// The PostgreSQL audit batch goes through pgx itself, around database/sql:
+// it must still be timed, logged when slow and counted like every
+// statement, outside a transaction and inside one.
+func TestAuditBatchIsObservedOnPostgres(t *testing.T) {
+	t.Parallel()
+	var logs logtest.Buffer
+	var mu sync.Mutex
+	ops := map[string]int{}
+	s := storetest.Open(t, store.Config{
+		URL: storetest.PostgresURL(t), SlowQuery: time.Nanosecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Observe: func(op string, _ time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			ops[op]++
+		},
+	})
+	storetest.Migrate(t, s)
+	ctx := t.Context()
+	event := func(seq int64, prev []byte) *coffer.AuditEvent {
+		return &coffer.AuditEvent{
+			Seq: seq, ID: "0190b000-0000-7000-8000-00000000000" + string(rune('0'+seq)), Time: time.Now(),
+			ActorType: coffer.ActorUser, ActorID: "u", Action: coffer.AuditSecretsRead, Outcome: coffer.OutcomeSuccess,
+			PrevHash: prev, Hash: []byte{byte(seq)},
+		}
+	}
+	mu.Lock()
+	before := ops["with"]
+	mu.Unlock()
+	if ok, err := s.AppendAuditAfter(ctx, []*coffer.AuditEvent{event(1, nil)}); err != nil || !ok {
+		t.Fatalf("append outside a transaction: %v, %v", ok, err)
+	}
+	if err := s.Tx(ctx, func(tx *store.Tx) error {
+		return tx.InsertAuditEvents(ctx, []*coffer.AuditEvent{event(2, []byte{1})})
+	}); err != nil {
+		t.Fatalf("insert inside a transaction: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := ops["with"] - before; got != 2 {
+		t.Errorf("the latency metric saw %d audit batches (statement WITH …), want 2: %v", got, ops)
+	}
+	if n := strings.Count(logs.String(), "INSERT INTO audit_events"); n != 2 {
+		t.Errorf("the slow-query log names the audit batch %d times, want 2:\n%s", n, logs.String())
 	}
 }
