@@ -13,9 +13,9 @@ import (
 	"github.com/cofferhq/coffer/client"
 )
 
-// maxVersionsPage is the largest page of versions the API serves
-// (parameter Limit in api/openapi.yaml).
-const maxVersionsPage = 200
+// maxPage is the largest page of any list the API serves (parameter Limit
+// in api/openapi.yaml).
+const maxPage = 200
 
 // versionView is a version as `secrets history --output json` shows it:
 // the value only with --reveal, as for `secrets list`.
@@ -87,7 +87,7 @@ func secretHistory(ctx context.Context, c *client.Client, t *target, key string,
 	for cursor := ""; ; {
 		size := 0 // the server's default page size
 		if limit > 0 {
-			size = min(limit-len(versions), maxVersionsPage)
+			size = min(limit-len(versions), maxPage)
 		}
 		page, err := c.SecretVersions(ctx, t.project, t.env, key, cursor, size)
 		if err != nil {
@@ -224,7 +224,7 @@ No value is shown.`,
 func deletedSecrets(ctx context.Context, c *client.Client, t *target) ([]api.DeletedSecret, error) {
 	deleted := []api.DeletedSecret{}
 	for cursor := ""; ; {
-		page, err := c.DeletedSecrets(ctx, t.project, t.env, cursor, maxVersionsPage)
+		page, err := c.DeletedSecrets(ctx, t.project, t.env, cursor, maxPage)
 		if err != nil {
 			return nil, err
 		}

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestServerSetsTheHeapFloor runs the binary: `coffer server` raises GOGC
@@ -28,7 +25,8 @@ func TestServerSetsTheHeapFloor(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := startProcess(t, bin, tt.env...)
-			gogc := gaugeFrom(t, p.URL+"/metrics", "go_gc_gogc_percent")
+			_, body := scrape(t, p.URL+"/metrics", "")
+			gogc := parseScrape(t, body).value("go_gc_gogc_percent")
 			base := 100.0
 			for _, e := range tt.env {
 				if v, ok := strings.CutPrefix(e, "GOGC="); ok {
@@ -44,26 +42,4 @@ func TestServerSetsTheHeapFloor(t *testing.T) {
 			}
 		})
 	}
-}
-
-// gaugeFrom reads one unlabelled metric from a Prometheus text page.
-func gaugeFrom(t *testing.T, url, name string) float64 {
-	t.Helper()
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return f
-		}
-	}
-	t.Fatalf("%s not in %s", name, url)
-	return 0
 }
